@@ -1,0 +1,10 @@
+//! husk's pre-main core.
+//!
+//! `husk create` spawns a sealed copy of itself as `husk init` with the environment variable
+//! [`INITPIPE_ENV`] naming an inherited stream socket. Before Rust's `main` runs, a constructor in
+//! `.init_array` reads a netlink-encoded bootstrap message from that socket, joins and creates
+//! namespaces, forks into the new pid namespace and returns into `main` in the container's init.
+//! Without the variable the constructor does nothing, so test binaries and every other husk
+//! command are unaffected.
+
+pub mod protocol;

@@ -1,0 +1,42 @@
+//! The wire format between the runtime (parent) and the init process, shared by both sides.
+//!
+//! The parent first writes one bootstrap message: a netlink header (`nlmsghdr`, type
+//! [`INIT_MSG`]) followed by attributes (`nlattr`: u16 length including the 4-byte attribute
+//! header, u16 type, payload padded to 4 bytes). All integers are native-endian.
+//!
+//! After the bootstrap both sides exchange frames on the same socket: a u32 frame type and a u32
+//! payload length, then the payload.
+
+/// Environment variable holding the decimal fd number of the init socket.
+pub const INITPIPE_ENV: &str = "_HUSK_INITPIPE";
+
+/// nlmsghdr.nlmsg_type of the bootstrap message.
+pub const INIT_MSG: u16 = 62000;
+
+/// u32: the CLONE_NEW* flags of the namespaces to create.
+pub const ATTR_CLONE_FLAGS: u16 = 27281;
+/// Repeated, one per namespace to join: u32 CLONE_NEW* type, then the path bytes (no NUL).
+pub const ATTR_NS_PATH: u16 = 27282;
+/// i32: written to /proc/self/oom_score_adj before any namespace is entered.
+pub const ATTR_OOM_SCORE_ADJ: u16 = 27283;
+/// Bytes written as is to /proc/self/timens_offsets after the time namespace is created.
+pub const ATTR_TIMENS_OFFSETS: u16 = 27284;
+/// u8: 1 when the parent is unprivileged, so the process stays dumpable while its id maps are
+/// written (an unprivileged parent cannot open /proc/PID/uid_map of a non-dumpable process).
+pub const ATTR_ROOTLESS: u16 = 27285;
+
+/// Frame types.
+pub mod frame {
+    /// init -> parent: the user namespace exists, write its uid_map/gid_map now.
+    pub const MAPS_PLEASE: u32 = 1;
+    /// parent -> init: the id maps are written.
+    pub const MAPS_DONE: u32 = 2;
+    /// init -> parent: payload is the i32 pid (in the parent's pid namespace) of the container's
+    /// init, the process that returns into `main`.
+    pub const PID: u32 = 3;
+    /// either way: payload is a UTF-8 error line; the sender gives up after sending it.
+    pub const ERROR: u32 = 4;
+}
+
+/// Largest bootstrap message accepted; anything longer is malformed.
+pub const MAX_BOOTSTRAP: usize = 64 * 1024;

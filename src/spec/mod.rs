@@ -1,0 +1,1 @@
+//! The OCI runtime-spec types: config.json, the state JSON and features.

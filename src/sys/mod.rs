@@ -1,0 +1,1 @@
+//! Thin safe wrappers over libc: the one place `unsafe` lives.
