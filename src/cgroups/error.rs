@@ -1,0 +1,37 @@
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug)]
+pub enum CgroupError {
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        err: io::Error,
+    },
+    /// `linux.cgroupsPath` is unusable; the text says why.
+    Path(String),
+}
+
+impl CgroupError {
+    pub fn io(op: &'static str, path: &Path, err: io::Error) -> CgroupError {
+        CgroupError::Io {
+            op,
+            path: path.to_path_buf(),
+            err,
+        }
+    }
+}
+
+impl fmt::Display for CgroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CgroupError::Io { op, path, err } => {
+                write!(f, "cgroup: {op} {}: {err}", path.display())
+            }
+            CgroupError::Path(msg) => write!(f, "linux.cgroupsPath: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for CgroupError {}
