@@ -4,5 +4,8 @@
 //! `container` → `process`, `rootfs`, `cgroups` → `spec`, `sys`.
 
 pub mod cgroups;
+pub mod container;
+pub mod log;
+pub mod process;
 pub mod spec;
 pub mod sys;

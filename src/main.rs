@@ -1,3 +1,8 @@
+mod cli;
+
 fn main() {
-    std::process::exit(0);
+    if let Some(sock) = nsexec::init_socket() {
+        husk::process::init::run(sock);
+    }
+    std::process::exit(cli::main(std::env::args_os().skip(1).collect()));
 }

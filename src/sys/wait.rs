@@ -56,3 +56,32 @@ pub fn set_child_subreaper() -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Waits up to `timeout` for child `pid` to end: `Some(status)`, or None if it is still running.
+pub fn waitpid_timeout(
+    pid: libc::pid_t,
+    timeout: std::time::Duration,
+) -> io::Result<Option<libc::c_int>> {
+    // SAFETY: pidfd_open takes a pid and flags; the fd returned is new.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just opened and is owned here.
+    let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    let mut pfd = libc::pollfd {
+        fd: std::os::fd::AsRawFd::as_raw_fd(&fd),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: pfd is one valid pollfd.
+    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if n == 0 {
+        return Ok(None);
+    }
+    waitpid(pid).map(Some)
+}

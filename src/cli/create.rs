@@ -1,0 +1,58 @@
+//! `husk create`: a container parked until `start`. Also the shared flags of `create` and `run`.
+
+use super::{flags, Failure, Global};
+use husk::container::{self, ContainerError, CreateOptions};
+use lexopt::{Arg, Parser};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const HELP: &str = "usage: husk create [flags] ID
+
+Creates a container from a bundle; its process waits until `husk start ID`.
+
+  --bundle, -b DIR       the bundle (default: the current directory)
+  --pid-file FILE        write the container's pid here once it waits
+  --console-socket PATH  (terminals are not supported yet)
+  --preserve-fds N       pass fds 3..3+N on to the container
+  --no-pivot             move the rootfs with MS_MOVE and chroot instead of pivot_root
+  --no-new-keyring       keep the caller's session keyring";
+
+pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
+    let mut opts = CreateOptions {
+        root: g.root.clone(),
+        bundle: PathBuf::from("."),
+        ..Default::default()
+    };
+    let ids = super::parse(rest, "create", HELP, |a, p| create_flag(&mut opts, a, p))?;
+    opts.id = flags::one_id(ids, "create")?;
+    container::create(&opts).map_err(failure)?;
+    Ok(0)
+}
+
+/// Reads one flag that `create` and `run` share; false if `a` is not one of them.
+pub fn create_flag(opts: &mut CreateOptions, a: &Arg, p: &mut Parser) -> Result<bool, Failure> {
+    match a {
+        Arg::Short('b') | Arg::Long("bundle") => opts.bundle = PathBuf::from(flags::string(p)?),
+        Arg::Long("pid-file") => opts.pid_file = Some(PathBuf::from(flags::string(p)?)),
+        Arg::Long("preserve-fds") => opts.preserve_fds = flags::number(p, "preserve-fds")?,
+        Arg::Long("no-pivot") => opts.no_pivot = true,
+        Arg::Long("no-new-keyring") => opts.no_new_keyring = true,
+        Arg::Long("console-socket") => {
+            return Err(flags::UsageError(format!(
+                "--console-socket {}: terminals are not supported yet",
+                flags::string(p)?
+            ))
+            .into())
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// A container error as a failed command: 127 when the executable does not exist.
+pub fn failure(e: ContainerError) -> Failure {
+    Failure {
+        code: e.exit_code(),
+        msg: e.to_string(),
+    }
+}

@@ -1,0 +1,21 @@
+//! `husk delete [--force] ID`: remove a container.
+
+use super::{flags, Failure, Global};
+use husk::container::Container;
+use lexopt::Arg;
+use std::ffi::OsString;
+
+const HELP: &str = "usage: husk delete [--force|-f] ID
+
+Removes a stopped or created container; --force kills a running one first.";
+
+pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
+    let mut force = false;
+    let ids = super::parse(rest, "delete", HELP, |a, _| {
+        force |= matches!(a, Arg::Short('f') | Arg::Long("force"));
+        Ok(force)
+    })?;
+    let id = flags::one_id(ids, "delete")?;
+    Container::load(&g.root, &id)?.delete(force)?;
+    Ok(0)
+}

@@ -1,0 +1,160 @@
+//! runc's command line over the husk library: global flags, then one subcommand.
+
+mod create;
+mod delete;
+mod flags;
+mod kill;
+mod list;
+mod run;
+mod spec;
+mod start;
+mod state;
+
+use flags::UsageError;
+use husk::log;
+use lexopt::{Arg, Parser};
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+
+/// What every subcommand may read from the global flags.
+pub struct Global {
+    pub root: PathBuf,
+}
+
+/// A failed command: the line to print and the exit status.
+pub struct Failure {
+    pub msg: String,
+    pub code: i32,
+}
+
+impl<E: fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            msg: e.to_string(),
+            code: 1,
+        }
+    }
+}
+
+const USAGE: &str = "usage: husk [global flags] COMMAND [flags] [ID]
+
+commands: create, start, run, state, kill, delete, list, spec
+global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json, --debug,
+              --systemd-cgroup, --rootless true|false|auto, --version, --help";
+
+/// Runs the command line; returns the process exit status.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let mut p = Parser::from_args(flags::normalize(args, false));
+    let result = global(&mut p).and_then(|(g, cmd, rest)| dispatch(&g, &cmd, rest));
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            log::error(&f.msg);
+            if log::to_file() {
+                eprintln!("{}", f.msg);
+            }
+            f.code
+        }
+    }
+}
+
+fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
+    let mut root = PathBuf::from("/run/husk");
+    let mut log_cfg = log::Config::default();
+    while let Some(arg) = p.next().map_err(UsageError::from)? {
+        match arg {
+            Arg::Long("root") => root = PathBuf::from(flags::string(p)?),
+            Arg::Long("log") => log_cfg.file = Some(PathBuf::from(flags::string(p)?)),
+            Arg::Long("log-format") => log_cfg.format = log_format(&flags::string(p)?)?,
+            Arg::Long("debug") => log_cfg.debug = true,
+            Arg::Long("systemd-cgroup") => {}
+            Arg::Long("rootless") | Arg::Long("criu") => {
+                flags::string(p)?;
+            }
+            Arg::Short('v') | Arg::Long("version") => {
+                print!("{}", version());
+                std::process::exit(0);
+            }
+            Arg::Short('h') | Arg::Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            Arg::Value(cmd) => {
+                log::init(log_cfg);
+                let cmd = cmd.string().map_err(UsageError::from)?;
+                return Ok((
+                    Global { root },
+                    cmd,
+                    p.raw_args().map_err(UsageError::from)?.collect(),
+                ));
+            }
+            other => return Err(flags::unexpected(other, "husk").into()),
+        }
+    }
+    Err(UsageError(format!("a command is missing\n{USAGE}")).into())
+}
+
+fn log_format(v: &str) -> Result<log::Format, UsageError> {
+    match v {
+        "text" => Ok(log::Format::Text),
+        "json" => Ok(log::Format::Json),
+        _ => Err(UsageError(format!(
+            "--log-format: {v:?} is neither text nor json"
+        ))),
+    }
+}
+
+/// Laid out like runc's, which Docker and containerd read.
+fn version() -> String {
+    format!(
+        "husk version {}\ncommit: {}\nspec: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        env!("HUSK_COMMIT"),
+        husk::spec::OCI_VERSION
+    )
+}
+
+fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> {
+    match cmd {
+        "create" => create::run(g, rest),
+        "start" => start::run(g, rest),
+        "run" => run::run(g, rest),
+        "state" => state::run(g, rest),
+        "kill" => kill::run(g, rest),
+        "delete" => delete::run(g, rest),
+        "list" => list::run(g, rest),
+        "spec" => spec::run(g, rest),
+        _ => Err(UsageError(format!("unknown command {cmd:?}\n{USAGE}")).into()),
+    }
+}
+
+/// Prints a command's help and ends the process, as `--help` does everywhere.
+pub fn help(text: &str) -> ! {
+    println!("{text}");
+    std::process::exit(0);
+}
+
+/// Reads a subcommand's arguments: `on_flag` takes each flag (and its value from the
+/// parser), operands are collected and returned.
+pub fn parse(
+    rest: Vec<OsString>,
+    command: &str,
+    help_text: &str,
+    mut on_flag: impl FnMut(&Arg, &mut Parser) -> Result<bool, Failure>,
+) -> Result<Vec<String>, Failure> {
+    let mut p = Parser::from_args(rest);
+    let mut operands = Vec::new();
+    while let Some(arg) = p.next()? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => help(help_text),
+            Arg::Value(v) => operands.push(v.string()?),
+            ref flag => {
+                if !on_flag(flag, &mut p)? {
+                    return Err(flags::unexpected(arg, command).into());
+                }
+            }
+        }
+    }
+    Ok(operands)
+}

@@ -1,0 +1,14 @@
+//! `husk state ID`: the OCI state JSON.
+
+use super::{flags, Failure, Global};
+use std::ffi::OsString;
+
+const HELP: &str = "usage: husk state ID\n\nPrints the container's state as JSON.";
+
+pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
+    let ids = super::parse(rest, "state", HELP, |_, _| Ok(false))?;
+    let id = flags::one_id(ids, "state")?;
+    let state = husk::container::state(&g.root, &id)?;
+    println!("{}", serde_json::to_string_pretty(&state)?);
+    Ok(0)
+}

@@ -1,0 +1,139 @@
+//! `create`: from a bundle to an init parked on the exec fifo, or nothing at all.
+
+use super::dir::StateDir;
+use super::saved::{proc_start, Saved};
+use super::{bootstrap, hooks, id, Container, ContainerError};
+use crate::cgroups::Cgroup;
+use crate::process::init_config::InitConfig;
+use crate::process::spawn::Child;
+use crate::spec::{self, Spec, Status};
+use crate::sys::fd;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Everything `create` needs besides the bundle's config.json.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub root: PathBuf,
+    pub id: String,
+    pub bundle: PathBuf,
+    pub pid_file: Option<PathBuf>,
+    pub preserve_fds: i32,
+    pub no_pivot: bool,
+    pub no_new_keyring: bool,
+}
+
+pub fn create(opts: &CreateOptions) -> Result<Container, ContainerError> {
+    id::validate(&opts.id)?;
+    let bundle = absolute(&opts.bundle)?;
+    let spec = spec::load(&bundle.join("config.json"))?;
+    spec::validate(&spec, &bundle)?;
+    super::check::check(&spec)?;
+    let dir = StateDir::create(&opts.root, &opts.id)?;
+    let mut undo = Undo {
+        dir: Some(dir),
+        cgroup: None,
+        child: None,
+    };
+    let saved = build(opts, &bundle, spec, &mut undo)?;
+    let dir = undo.disarm();
+    Ok(Container { dir, saved })
+}
+
+fn build(
+    opts: &CreateOptions,
+    bundle: &Path,
+    spec: Spec,
+    undo: &mut Undo,
+) -> Result<Saved, ContainerError> {
+    let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
+    let linux = spec.linux.clone().unwrap_or_default();
+    let cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
+    cgroup.create()?;
+    undo.cgroup = Some(cgroup.clone());
+    fd::mkfifo(&dir.fifo(), 0o622).map_err(|e| ContainerError::io("mkfifo", dir.fifo(), e))?;
+    let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
+    let child = undo.child.insert(Child::spawn(opts.preserve_fds, &fifo)?);
+    cgroup.add(child.first)?;
+    let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
+    let start_time = proc_start(pid).map(|(_, t)| t).unwrap_or_default();
+    let saved = Saved {
+        id: opts.id.clone(),
+        pid,
+        start_time,
+        bundle: bundle.to_path_buf(),
+        rootfs: spec::rootfs_path(&spec, bundle),
+        created: spec::rfc3339_nanos(std::time::SystemTime::now()),
+        owner: super::owner::name(),
+        cgroup,
+        config: spec,
+    };
+    let cfg = InitConfig {
+        spec: saved.config.clone(),
+        rootfs: saved.rootfs.clone(),
+        state: saved.state(Status::Creating),
+        fifo_fd: child.fifo_fd,
+        preserve_fds: opts.preserve_fds,
+        no_pivot: opts.no_pivot,
+        no_new_keyring: opts.no_new_keyring,
+    };
+    child.finish(&cfg, || hooks::runtime(&saved).map_err(|e| e.to_string()))?;
+    dir.save(&saved)?;
+    if let Some(p) = &opts.pid_file {
+        write_pid_file(p, pid)?;
+    }
+    Ok(saved)
+}
+
+/// The bundle as an absolute path, as the state reports it (symlinks are kept, like runc).
+fn absolute(bundle: &Path) -> Result<PathBuf, ContainerError> {
+    let cwd = std::env::current_dir().map_err(|e| ContainerError::io("getcwd", ".", e))?;
+    let abs = cwd.join(bundle);
+    if !abs.is_dir() {
+        return Err(ContainerError::io(
+            "bundle",
+            &abs,
+            std::io::ErrorKind::NotFound.into(),
+        ));
+    }
+    Ok(abs)
+}
+
+/// Written whole or not at all: callers such as conmon take a partial pid file for a pid.
+fn write_pid_file(path: &Path, pid: libc::pid_t) -> Result<(), ContainerError> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.husk-tmp"));
+    fs::write(&tmp, pid.to_string()).map_err(|e| ContainerError::io("write pid file", &tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| ContainerError::io("write pid file", path, e))
+}
+
+/// What a failed create must take away again: the processes, the cgroup, the state dir.
+struct Undo {
+    dir: Option<StateDir>,
+    cgroup: Option<Cgroup>,
+    child: Option<Child>,
+}
+
+impl Undo {
+    fn disarm(&mut self) -> StateDir {
+        self.cgroup = None;
+        self.child = None;
+        self.dir.take().expect("disarmed once")
+    }
+}
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            child.kill();
+        }
+        if let Some(cg) = self.cgroup.take() {
+            super::kill::kill_all(&cg, libc::SIGKILL);
+            let _ = cg.destroy(Duration::from_secs(5));
+        }
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.remove();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! `delete`: remove a stopped container, or with `force` stop it first.
+
+use super::{hooks, kill::kill_all, Container, ContainerError};
+use crate::spec::Status;
+use crate::sys::wait;
+use std::time::{Duration, Instant};
+
+impl Container {
+    pub fn delete(self, force: bool) -> Result<(), ContainerError> {
+        match self.status() {
+            Status::Stopped => {}
+            Status::Created => self.stop()?,
+            _ if force => self.stop()?,
+            status => {
+                return Err(ContainerError::WrongStatus {
+                    id: self.saved.id.clone(),
+                    action: "delete",
+                    status,
+                })
+            }
+        }
+        self.saved.cgroup.destroy(Duration::from_secs(5))?;
+        hooks::poststop(&self.saved);
+        self.dir.remove()
+    }
+
+    /// SIGKILL to everything in the container, then wait until init is gone.
+    fn stop(&self) -> Result<(), ContainerError> {
+        let _ = wait::kill(self.saved.pid, libc::SIGKILL);
+        kill_all(&self.saved.cgroup, libc::SIGKILL);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.saved.alive() {
+            if Instant::now() > deadline {
+                return Err(ContainerError::io(
+                    "stop",
+                    format!("pid {}", self.saved.pid),
+                    std::io::ErrorKind::TimedOut.into(),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! A container's state directory under the root, and the lock that serialises commands on it.
+
+use super::saved::Saved;
+use super::ContainerError;
+use crate::sys::fd::{self, Lock};
+use std::fs::{self, DirBuilder, File};
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+const STATE_FILE: &str = "state.json";
+pub const FIFO: &str = "exec.fifo";
+
+/// An open, locked state directory. The lock is held for as long as the value lives.
+pub struct StateDir {
+    pub path: PathBuf,
+    pub id: String,
+    _lock: File,
+}
+
+impl StateDir {
+    /// Makes the directory for a new container; an existing one means the id is taken.
+    pub fn create(root: &Path, id: &str) -> Result<StateDir, ContainerError> {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o711)
+            .create(root)
+            .map_err(|e| ContainerError::io("create", root, e))?;
+        let path = root.join(id);
+        match DirBuilder::new().mode(0o711).create(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(ContainerError::Exists(id.into()))
+            }
+            Err(e) => return Err(ContainerError::io("create", &path, e)),
+        }
+        let lock = File::open(&path).map_err(|e| ContainerError::io("open", &path, e))?;
+        fd::flock(&lock, Lock::Exclusive).map_err(|e| ContainerError::io("lock", &path, e))?;
+        Ok(StateDir {
+            path,
+            id: id.into(),
+            _lock: lock,
+        })
+    }
+
+    /// Opens and locks an existing container's directory. A directory whose state file is gone
+    /// was deleted (or is still being created) under us: it does not exist for this command.
+    pub fn open(root: &Path, id: &str) -> Result<StateDir, ContainerError> {
+        let path = root.join(id);
+        let lock = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(ContainerError::NotExist(id.into()))
+            }
+            Err(e) => return Err(ContainerError::io("open", &path, e)),
+        };
+        fd::flock(&lock, Lock::Exclusive).map_err(|e| ContainerError::io("lock", &path, e))?;
+        if !path.join(STATE_FILE).exists() {
+            return Err(ContainerError::NotExist(id.into()));
+        }
+        Ok(StateDir {
+            path,
+            id: id.into(),
+            _lock: lock,
+        })
+    }
+
+    pub fn fifo(&self) -> PathBuf {
+        self.path.join(FIFO)
+    }
+
+    /// Writes the state file atomically, so a reader never sees half of it.
+    pub fn save(&self, saved: &Saved) -> Result<(), ContainerError> {
+        let tmp = self.path.join(".state.json.tmp");
+        let text = serde_json::to_vec(saved)
+            .map_err(|e| ContainerError::io("encode", &tmp, io::Error::other(e)))?;
+        fs::write(&tmp, text).map_err(|e| ContainerError::io("write", &tmp, e))?;
+        let dest = self.path.join(STATE_FILE);
+        fs::rename(&tmp, &dest).map_err(|e| ContainerError::io("rename", &dest, e))
+    }
+
+    pub fn load(&self) -> Result<Saved, ContainerError> {
+        load(&self.path)
+    }
+
+    /// Removes the directory and everything in it.
+    pub fn remove(self) -> Result<(), ContainerError> {
+        match fs::remove_dir_all(&self.path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(ContainerError::io("remove", &self.path, e))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Reads a container's state without taking its lock (for `list` and `state`, which only look).
+pub fn load(dir: &Path) -> Result<Saved, ContainerError> {
+    let file = dir.join(STATE_FILE);
+    let text = fs::read(&file).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => {
+            ContainerError::NotExist(dir.file_name().unwrap_or_default().to_string_lossy().into())
+        }
+        _ => ContainerError::io("read", &file, e),
+    })?;
+    serde_json::from_slice(&text)
+        .map_err(|e| ContainerError::io("parse", &file, io::Error::other(e)))
+}

@@ -1,0 +1,99 @@
+use crate::cgroups::CgroupError;
+use crate::process::hooks::HookError;
+use crate::process::spawn::SpawnError;
+use crate::spec::{SpecError, Status};
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Everything a lifecycle command can fail with. The texts keep runc's wording where callers
+/// match it (`does not exist`, `container not running`, `container with id exists`).
+#[derive(Debug)]
+pub enum ContainerError {
+    InvalidId(String),
+    Exists(String),
+    NotExist(String),
+    NotRunning(String),
+    /// The container is in `status`, and `action` needs another.
+    WrongStatus {
+        id: String,
+        action: &'static str,
+        status: Status,
+    },
+    Spec(SpecError),
+    /// A config value husk checks beyond the spec's types: the field path and what is wrong.
+    Config(String),
+    Cgroup(CgroupError),
+    Hook(HookError),
+    Spawn(SpawnError),
+    Io {
+        what: String,
+        path: PathBuf,
+        err: io::Error,
+    },
+}
+
+impl ContainerError {
+    pub fn io(what: &str, path: impl Into<PathBuf>, err: io::Error) -> ContainerError {
+        ContainerError::Io {
+            what: what.to_string(),
+            path: path.into(),
+            err,
+        }
+    }
+
+    /// The exit status runc's callers expect: 127 when the executable does not exist.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ContainerError::Spawn(e) if e.is_not_found() => 127,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for ContainerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ContainerError::*;
+        match self {
+            InvalidId(why) => write!(f, "invalid container ID format: {why}"),
+            Exists(id) => write!(f, "container with id exists: {id}"),
+            NotExist(id) => write!(f, "container {id} does not exist"),
+            NotRunning(id) => write!(f, "container {id}: container not running"),
+            WrongStatus {
+                id,
+                action: "delete",
+                status,
+            } => {
+                write!(
+                    f,
+                    "cannot delete container {id} that is not stopped: {status}"
+                )
+            }
+            WrongStatus { id, action, status } => {
+                write!(f, "cannot {action} container {id}: it is {status}")
+            }
+            Spec(e) => e.fmt(f),
+            Config(msg) => f.write_str(msg),
+            Cgroup(e) => e.fmt(f),
+            Hook(e) => e.fmt(f),
+            Spawn(e) => e.fmt(f),
+            Io { what, path, err } => write!(f, "{what} {}: {err}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ContainerError {}
+
+macro_rules! from_error {
+    ($($variant:ident($t:ty)),*) => {$(
+        impl From<$t> for ContainerError {
+            fn from(e: $t) -> Self { ContainerError::$variant(e) }
+        }
+    )*};
+}
+from_error!(
+    Spec(SpecError),
+    Cgroup(CgroupError),
+    Hook(HookError),
+    Spawn(SpawnError)
+);

@@ -1,0 +1,45 @@
+//! The hooks the runtime runs itself (the others run inside the container's init).
+
+use super::saved::Saved;
+use crate::process::hooks::{self, HookError};
+use crate::spec::{Hooks, Status};
+
+fn of(saved: &Saved) -> Hooks {
+    saved.config.hooks.clone().unwrap_or_default()
+}
+
+fn state_json(saved: &Saved, status: Status) -> Vec<u8> {
+    serde_json::to_vec(&saved.state(status)).expect("state serializes")
+}
+
+/// prestart (deprecated, kept for callers that still use it) then createRuntime, while init
+/// waits between making its mounts and pivoting into them.
+pub fn runtime(saved: &Saved) -> Result<(), HookError> {
+    let h = of(saved);
+    let state = state_json(saved, Status::Creating);
+    hooks::run("prestart", &h.prestart, &state)?;
+    hooks::run("createRuntime", &h.create_runtime, &state)
+}
+
+/// poststart and poststop failures are warnings: the spec lets the lifecycle go on.
+pub fn poststart(saved: &Saved) {
+    warn(hooks::run(
+        "poststart",
+        &of(saved).poststart,
+        &state_json(saved, Status::Running),
+    ));
+}
+
+pub fn poststop(saved: &Saved) {
+    warn(hooks::run(
+        "poststop",
+        &of(saved).poststop,
+        &state_json(saved, Status::Stopped),
+    ));
+}
+
+fn warn(r: Result<(), HookError>) {
+    if let Err(e) = r {
+        crate::log::warn(&e.to_string());
+    }
+}

@@ -1,0 +1,78 @@
+//! Containers and their lifecycle: create, start, kill, delete, and the state kept between.
+
+mod bootstrap;
+mod check;
+mod create;
+mod delete;
+pub mod dir;
+mod error;
+mod hooks;
+pub mod id;
+mod kill;
+mod owner;
+mod run;
+pub mod saved;
+mod start;
+
+pub use create::{create, CreateOptions};
+pub use error::ContainerError;
+pub use run::wait_and_forward;
+
+use crate::spec::{State, Status};
+use dir::StateDir;
+use saved::Saved;
+use std::path::Path;
+
+/// A container whose state directory this process holds locked.
+pub struct Container {
+    dir: StateDir,
+    pub saved: Saved,
+}
+
+impl Container {
+    /// Opens an existing container, waiting for any other command on it to finish first.
+    pub fn load(root: &Path, id: &str) -> Result<Container, ContainerError> {
+        id::validate(id)?;
+        let dir = StateDir::open(root, id)?;
+        let saved = dir.load()?;
+        Ok(Container { dir, saved })
+    }
+
+    pub fn status(&self) -> Status {
+        self.saved.status(&self.dir.path)
+    }
+
+    pub fn state(&self) -> State {
+        self.saved.state(self.status())
+    }
+
+    /// Lets other commands at the container while this process only waits on it.
+    pub fn unlock(self) -> Saved {
+        self.saved
+    }
+}
+
+/// The state of every container under `root`, by id; unreadable entries are skipped, since a
+/// container may be created or deleted while the directory is read.
+pub fn list(root: &Path) -> Vec<State> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut states: Vec<State> = entries
+        .flatten()
+        .filter_map(|e| {
+            let saved = dir::load(&e.path()).ok()?;
+            Some(saved.state(saved.status(&e.path())))
+        })
+        .collect();
+    states.sort_by(|a, b| a.id.cmp(&b.id));
+    states
+}
+
+/// The state of one container, read without waiting for its lock.
+pub fn state(root: &Path, id: &str) -> Result<State, ContainerError> {
+    id::validate(id)?;
+    let path = root.join(id);
+    let saved = dir::load(&path)?;
+    Ok(saved.state(saved.status(&path)))
+}

@@ -1,0 +1,78 @@
+//! husk's log lines, as runc writes them: logrus text (`time="..." level=error msg="..."`) or
+//! one JSON object per line (`{"level":"error","msg":"...","time":"..."}`), to stderr or to
+//! the `--log` file that podman and containerd read the last error from.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub file: Option<PathBuf>,
+    pub format: Format,
+    pub debug: bool,
+}
+
+static CONFIG: OnceLock<Config> = OnceLock::new();
+
+/// Set once by the CLI before any command runs; without it lines go to stderr as text.
+pub fn init(config: Config) {
+    let _ = CONFIG.set(config);
+}
+
+fn config() -> &'static Config {
+    CONFIG.get_or_init(Config::default)
+}
+
+/// Whether log lines go to a file (then the CLI also prints errors plainly on stderr).
+pub fn to_file() -> bool {
+    config().file.is_some()
+}
+
+pub fn error(msg: &str) {
+    write("error", msg);
+}
+
+pub fn warn(msg: &str) {
+    write("warning", msg);
+}
+
+pub fn debug(msg: &str) {
+    if config().debug {
+        write("debug", msg);
+    }
+}
+
+fn write(level: &str, msg: &str) {
+    let c = config();
+    let time = crate::spec::rfc3339_seconds(std::time::SystemTime::now());
+    let line = match c.format {
+        Format::Json => serde_json::json!({ "level": level, "msg": msg, "time": time }).to_string(),
+        Format::Text => format!("time={time:?} level={level} msg={}", quote(msg)),
+    };
+    let appended = c.file.as_ref().is_some_and(|f| {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(f)
+            .and_then(|mut f| writeln!(f, "{line}"))
+            .is_ok()
+    });
+    if !appended {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+}
+
+/// logrus quotes a message with Go's %q rules; JSON string escaping gives the same text for
+/// everything husk writes (no invalid UTF-8).
+fn quote(msg: &str) -> String {
+    serde_json::Value::String(msg.to_string()).to_string()
+}

@@ -1,0 +1,101 @@
+//! Messages between the runtime and the container's init after the bootstrap: the frames of
+//! `nsexec::protocol`, with JSON bodies where there is structure to carry.
+
+use nsexec::protocol::frame;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt;
+use std::io;
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+
+/// Frame types after the bootstrap; the values below 16 belong to nsexec.
+pub mod kind {
+    /// parent -> init: the `InitConfig` JSON.
+    pub const CONFIG: u32 = 16;
+    /// init -> parent: run the prestart and createRuntime hooks now.
+    pub const HOOKS: u32 = 17;
+    /// parent -> init: the hooks ran.
+    pub const HOOKS_DONE: u32 = 18;
+    /// init -> parent: set up and parked until `start`.
+    pub const READY: u32 = 19;
+    /// init -> parent: like ERROR, for an executable that does not exist (exit status 127).
+    pub const NOT_FOUND: u32 = 20;
+    pub use nsexec::protocol::frame::ERROR;
+}
+
+/// A large config (a big seccomp profile) still fits; more is a broken peer.
+const MAX_FRAME: usize = 4 << 20;
+
+#[derive(Debug)]
+pub enum ChannelError {
+    Io(io::Error),
+    /// The peer reported an error; its text is the whole message.
+    Peer(String),
+    /// Init could not find the executable; the text says which.
+    NotFound(String),
+    Unexpected(u32),
+    Json(serde_json::Error),
+}
+
+impl fmt::Display for ChannelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChannelError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                write!(f, "container init exited during setup")
+            }
+            ChannelError::Io(e) => write!(f, "init channel: {e}"),
+            ChannelError::Peer(text) | ChannelError::NotFound(text) => f.write_str(text),
+            ChannelError::Unexpected(k) => write!(f, "init channel: unexpected message {k}"),
+            ChannelError::Json(e) => write!(f, "init channel: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ChannelError {}
+
+pub struct Channel(pub UnixStream);
+
+impl Channel {
+    pub fn send(&self, kind: u32, payload: &[u8]) -> Result<(), ChannelError> {
+        nsexec::write_frame(self.0.as_raw_fd(), kind, payload).map_err(ChannelError::Io)
+    }
+
+    /// Bytes with no frame around them: the bootstrap message.
+    pub fn send_raw(&self, bytes: &[u8]) -> Result<(), ChannelError> {
+        (&self.0).write_all(bytes).map_err(ChannelError::Io)
+    }
+
+    pub fn send_json(&self, kind: u32, value: &impl Serialize) -> Result<(), ChannelError> {
+        let body = serde_json::to_vec(value).map_err(ChannelError::Json)?;
+        self.send(kind, &body)
+    }
+
+    /// The next frame; an ERROR frame becomes `ChannelError::Peer`.
+    pub fn recv(&self) -> Result<(u32, Vec<u8>), ChannelError> {
+        let mut buf = vec![0u8; MAX_FRAME];
+        let (kind, len) =
+            nsexec::read_frame(self.0.as_raw_fd(), &mut buf).map_err(ChannelError::Io)?;
+        buf.truncate(len);
+        let text = || String::from_utf8_lossy(&buf).into_owned();
+        match kind {
+            frame::ERROR => return Err(ChannelError::Peer(text())),
+            kind::NOT_FOUND => return Err(ChannelError::NotFound(text())),
+            _ => {}
+        }
+        Ok((kind, buf))
+    }
+
+    /// The next frame, which must be of `kind`.
+    pub fn expect(&self, kind: u32) -> Result<Vec<u8>, ChannelError> {
+        match self.recv()? {
+            (k, body) if k == kind => Ok(body),
+            (k, _) => Err(ChannelError::Unexpected(k)),
+        }
+    }
+
+    pub fn expect_json<T: DeserializeOwned>(&self, kind: u32) -> Result<T, ChannelError> {
+        serde_json::from_slice(&self.expect(kind)?).map_err(ChannelError::Json)
+    }
+}

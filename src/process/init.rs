@@ -1,0 +1,134 @@
+//! The container's init, in Rust `main` after nsexec made the namespaces: root filesystem,
+//! hooks, hostname, credentials, then parked on the exec fifo until `husk start`.
+
+use super::channel::{kind, Channel, ChannelError};
+use super::hooks::{self, HookError};
+use super::init_config::InitConfig;
+use super::setup::{self, ProcessError};
+use crate::rootfs::{self, RootfsError};
+use crate::spec::{Spec, Status};
+use crate::sys::{fd, uts};
+use std::convert::Infallible;
+use std::fmt;
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::os::unix::net::UnixStream;
+
+#[derive(Debug)]
+pub enum InitError {
+    Channel(ChannelError),
+    Rootfs(RootfsError),
+    Hook(HookError),
+    Process(ProcessError),
+    Io(&'static str, io::Error),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::Channel(e) => e.fmt(f),
+            InitError::Rootfs(e) => e.fmt(f),
+            InitError::Hook(e) => e.fmt(f),
+            InitError::Process(e) => e.fmt(f),
+            InitError::Io(what, e) => write!(f, "{what}: {e}"),
+        }
+    }
+}
+
+macro_rules! from_error {
+    ($($variant:ident($t:ty)),*) => {$(
+        impl From<$t> for InitError {
+            fn from(e: $t) -> Self { InitError::$variant(e) }
+        }
+    )*};
+}
+from_error!(
+    Channel(ChannelError),
+    Rootfs(RootfsError),
+    Hook(HookError),
+    Process(ProcessError)
+);
+
+/// Runs as the container's init; never returns. Errors before `start` go to the runtime over
+/// the init socket; an exec failure after it is all the payload's stderr can show.
+pub fn run(sock: std::os::fd::RawFd) -> ! {
+    let chan = match fd::adopt(sock) {
+        Ok(fd) => Channel(UnixStream::from(fd)),
+        Err(e) => fail_early(e),
+    };
+    let Err(e) = init(&chan);
+    let not_found = matches!(&e, InitError::Process(p) if p.is_not_found());
+    let kind = if not_found {
+        kind::NOT_FOUND
+    } else {
+        kind::ERROR
+    };
+    if chan.send(kind, e.to_string().as_bytes()).is_err() {
+        let _ = writeln!(io::stderr(), "husk init: {e}");
+    }
+    std::process::exit(if not_found { 127 } else { 1 });
+}
+
+fn fail_early(e: io::Error) -> ! {
+    let _ = writeln!(io::stderr(), "husk init: init socket: {e}");
+    std::process::exit(1);
+}
+
+fn init(chan: &Channel) -> Result<Infallible, InitError> {
+    let mut cfg: InitConfig = chan.expect_json(kind::CONFIG)?;
+    let spec = &cfg.spec;
+    rootfs::prepare(spec, &cfg.rootfs)?;
+    if needs_runtime_hooks(spec) {
+        chan.send(kind::HOOKS, &[])?;
+        chan.expect(kind::HOOKS_DONE)?;
+    }
+    let hooks = spec.hooks.clone().unwrap_or_default();
+    hooks::run(
+        "createContainer",
+        &hooks.create_container,
+        &state_json(&cfg)?,
+    )?;
+    rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
+    rootfs::finalize(spec)?;
+    set_names(spec)?;
+    let process = spec.process.clone().unwrap_or_default();
+    let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
+    let prepared = setup::prepare(&process, personality, cfg.preserve_fds, cfg.no_new_keyring)?;
+    chan.send(kind::READY, &[])?;
+    wait_for_start(cfg.fifo_fd)?;
+    cfg.state.status = Status::Created;
+    hooks::run("startContainer", &hooks.start_container, &state_json(&cfg)?)?;
+    Err(setup::exec(prepared, cfg.preserve_fds).into())
+}
+
+fn needs_runtime_hooks(spec: &Spec) -> bool {
+    spec.hooks
+        .as_ref()
+        .is_some_and(|h| !h.prestart.is_empty() || !h.create_runtime.is_empty())
+}
+
+fn state_json(cfg: &InitConfig) -> Result<Vec<u8>, InitError> {
+    serde_json::to_vec(&cfg.state).map_err(|e| InitError::Io("state JSON", io::Error::other(e)))
+}
+
+fn set_names(spec: &Spec) -> Result<(), InitError> {
+    if let Some(h) = &spec.hostname {
+        uts::set_hostname(h).map_err(|e| InitError::Io("sethostname", e))?;
+    }
+    if let Some(d) = &spec.domainname {
+        uts::set_domainname(d).map_err(|e| InitError::Io("setdomainname", e))?;
+    }
+    Ok(())
+}
+
+/// Blocks until `husk start` opens the fifo for reading, then tells it init is going.
+fn wait_for_start(fifo_fd: std::os::fd::RawFd) -> Result<(), InitError> {
+    let path = format!("/proc/self/fd/{fifo_fd}");
+    let mut fifo = OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map_err(|e| InitError::Io("open exec fifo", e))?;
+    fifo.write_all(b"0")
+        .map_err(|e| InitError::Io("write exec fifo", e))?;
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! The runtime's side of starting a container's init: a sealed copy of husk, the bootstrap
+//! message, the id maps when asked, and the wait until init is parked.
+
+use super::channel::{kind, Channel, ChannelError};
+use super::idmap;
+use super::init_config::InitConfig;
+use crate::spec::IdMapping;
+use crate::sys::{fd, memfd, spawn, wait};
+use nsexec::protocol::{frame, INITPIPE_ENV};
+use nsexec::BootstrapSpec;
+use std::ffi::CString;
+use std::fmt;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+
+#[derive(Debug)]
+pub enum SpawnError {
+    Io(&'static str, io::Error),
+    Channel(ChannelError),
+}
+
+impl SpawnError {
+    /// True when init could not find the executable to run (exit status 127).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, SpawnError::Channel(ChannelError::NotFound(_)))
+    }
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::Io(what, e) => write!(f, "{what}: {e}"),
+            SpawnError::Channel(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+impl From<ChannelError> for SpawnError {
+    fn from(e: ChannelError) -> Self {
+        SpawnError::Channel(e)
+    }
+}
+
+/// User namespace maps for the parent to write when init asks.
+pub struct IdMaps<'a> {
+    pub uids: &'a [IdMapping],
+    pub gids: &'a [IdMapping],
+    pub deny_setgroups: bool,
+}
+
+/// A container's init on its way up. `first` is the process husk started; `init` the one that
+/// becomes the container (the same, unless a pid or time namespace made nsexec fork).
+pub struct Child {
+    pub first: libc::pid_t,
+    pub init: Option<libc::pid_t>,
+    pub fifo_fd: RawFd,
+    chan: Channel,
+}
+
+impl Child {
+    /// Starts `husk init` from a sealed copy of this binary. The child finds fds
+    /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo.
+    pub fn spawn(preserve_fds: i32, fifo: &OwnedFd) -> Result<Child, SpawnError> {
+        let sock_fd = 3 + preserve_fds;
+        let fifo_fd = sock_fd + 1;
+        fd::cloexec_from(sock_fd)
+            .map_err(|e| SpawnError::Io("mark inherited fds close-on-exec", e))?;
+        let above =
+            |f: &OwnedFd| fd::dup_above(f, fifo_fd + 1).map_err(|e| SpawnError::Io("dup", e));
+        let exe = above(
+            &memfd::sealed_self_copy()
+                .map_err(|e| SpawnError::Io("copy husk into a sealed memfd", e))?,
+        )?;
+        let (ours, theirs) = fd::socketpair().map_err(|e| SpawnError::Io("socketpair", e))?;
+        let (theirs, fifo) = (above(&theirs)?, above(fifo)?);
+        let mut fds: Vec<(RawFd, RawFd)> = (3..sock_fd).map(|f| (f, f)).collect();
+        fds.extend([(theirs.as_raw_fd(), sock_fd), (fifo.as_raw_fd(), fifo_fd)]);
+        let path =
+            CString::new(format!("/proc/self/fd/{}", exe.as_raw_fd())).expect("no NUL in a number");
+        let argv = [c"husk".to_owned(), c"init".to_owned()];
+        let envp = [CString::new(format!("{INITPIPE_ENV}={sock_fd}")).expect("no NUL in a number")];
+        let first = spawn::spawn(&path, &argv, &envp, &fds)
+            .map_err(|e| SpawnError::Io("start husk init", e))?;
+        Ok(Child {
+            first,
+            init: None,
+            fifo_fd,
+            chan: Channel(UnixStream::from(ours)),
+        })
+    }
+
+    /// Sends the bootstrap, writes id maps when asked, and returns init's pid once nsexec has
+    /// made every namespace. The intermediate process, if any, is reaped here.
+    pub fn bootstrap(
+        &mut self,
+        b: &BootstrapSpec,
+        maps: Option<IdMaps>,
+    ) -> Result<libc::pid_t, SpawnError> {
+        self.chan.send_raw(&nsexec::encode(b))?;
+        let pid = loop {
+            match self.chan.recv()? {
+                (frame::MAPS_PLEASE, _) => {
+                    let m = maps
+                        .as_ref()
+                        .ok_or(SpawnError::Channel(ChannelError::Unexpected(
+                            frame::MAPS_PLEASE,
+                        )))?;
+                    idmap::write(self.first, m.uids, m.gids, m.deny_setgroups)
+                        .map_err(|e| SpawnError::Io("id maps", e))?;
+                    self.chan.send(frame::MAPS_DONE, &[])?;
+                }
+                (frame::PID, body) => break pid_from(&body)?,
+                (k, _) => return Err(ChannelError::Unexpected(k).into()),
+            }
+        };
+        self.init = Some(pid);
+        if pid != self.first {
+            wait::waitpid(self.first).map_err(|e| SpawnError::Io("wait for nsexec", e))?;
+        }
+        Ok(pid)
+    }
+
+    /// Hands init its configuration and serves its requests until it is parked: `on_hooks`
+    /// runs the prestart and createRuntime hooks when init reaches that point.
+    pub fn finish(
+        &self,
+        cfg: &InitConfig,
+        mut on_hooks: impl FnMut() -> Result<(), String>,
+    ) -> Result<(), SpawnError> {
+        self.chan.send_json(kind::CONFIG, cfg)?;
+        loop {
+            match self.chan.recv()? {
+                (kind::HOOKS, _) => match on_hooks() {
+                    Ok(()) => self.chan.send(kind::HOOKS_DONE, &[])?,
+                    Err(text) => {
+                        let _ = self.chan.send(kind::ERROR, text.as_bytes());
+                        return Err(ChannelError::Peer(text).into());
+                    }
+                },
+                (kind::READY, _) => return Ok(()),
+                (k, _) => return Err(ChannelError::Unexpected(k).into()),
+            }
+        }
+    }
+
+    /// Kills the process that is (or was becoming) the container's init; callers then kill
+    /// what remains in the cgroup and wait for it to empty. Only `first` is husk's own child.
+    pub fn kill(&self) {
+        let target = self.init.unwrap_or(self.first);
+        let _ = wait::kill(target, libc::SIGKILL);
+        if target == self.first {
+            let _ = wait::waitpid(self.first);
+        }
+    }
+}
+
+fn pid_from(body: &[u8]) -> Result<libc::pid_t, SpawnError> {
+    let bytes: [u8; 4] = body
+        .try_into()
+        .map_err(|_| ChannelError::Unexpected(frame::PID))?;
+    Ok(libc::pid_t::from_ne_bytes(bytes))
+}
