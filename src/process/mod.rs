@@ -1,0 +1,3 @@
+pub mod caps;
+pub mod error;
+pub mod rlimits;
