@@ -1,3 +1,11 @@
 pub mod caps;
+pub mod cwd;
 pub mod error;
+pub mod exec;
+pub mod keyring;
+pub mod lookpath;
+pub mod personality;
 pub mod rlimits;
+pub mod setup;
+pub mod user;
+pub mod validate;

@@ -2,8 +2,9 @@
 //! mounts without touching the test harness process.
 
 use std::ffi::CString;
-use std::io;
+use std::io::{self, Read};
 use std::os::fd::RawFd;
+use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
 
 /// Forks; the child runs `body` and exits with its result (101 on panic). Returns the child's
@@ -20,6 +21,16 @@ pub fn run_in_child(body: impl FnOnce() -> i32) -> io::Result<i32> {
         unsafe { libc::_exit(code) };
     }
     wait(pid)
+}
+
+/// Like `run_in_child`, handing the child one end of a socket pair; returns the child's status
+/// and everything it wrote there.
+pub fn capture_in_child(body: impl FnOnce(UnixStream) -> i32) -> io::Result<(i32, String)> {
+    let (mut ours, theirs) = UnixStream::pair()?;
+    let status = run_in_child(move || body(theirs));
+    let mut output = String::new();
+    ours.read_to_string(&mut output)?;
+    Ok((status?, output))
 }
 
 fn wait(pid: libc::pid_t) -> io::Result<i32> {
