@@ -43,13 +43,23 @@ pub fn reset_signal_dispositions() {
     }
 }
 
+/// Uses the raw system call because libc's sigaction refuses the signals it reserves for
+/// itself, which a parent may still have left ignored. An all-zero kernel sigaction means
+/// SIG_DFL, no flags and an empty mask on every architecture; 64 bytes exceeds its size on all.
 fn reset_signal(signal: c_int) {
-    // SAFETY: sigaction is plain old data; zeroed means SIG_DFL, no flags and an empty mask.
-    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
-    action.sa_sigaction = libc::SIG_DFL;
-    // SAFETY: `action` is a valid sigaction; the old action is not requested. Failures only
-    // happen for signal numbers libc reserves for itself, which the payload cannot see either.
-    unsafe { libc::sigaction(signal, &action, ptr::null_mut()) };
+    let default = [0u64; 8];
+    let sigset_size = (libc::SIGRTMAX() as usize + 1) / 8;
+    // SAFETY: `default` is a readable buffer at least as large as the kernel's sigaction, the
+    // old action is not requested. Failures are only for SIGKILL/SIGSTOP, which are skipped.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            signal,
+            default.as_ptr(),
+            ptr::null_mut::<u64>(),
+            sigset_size,
+        )
+    };
 }
 
 pub fn unblock_all_signals() -> io::Result<()> {
