@@ -269,6 +269,25 @@ mod tests {
     }
 
     #[test]
+    fn personality_linux32_is_applied() {
+        let (code, output) = testing::capture_in_child(|mut out| {
+            let linux32 = Personality {
+                domain: "LINUX32".into(),
+                flags: vec![],
+            };
+            let text = match prepare(&process(User::default()), Some(&linux32), 0, true) {
+                Ok(_) => std::fs::read_to_string("/proc/self/personality").unwrap(),
+                Err(e) => e.to_string(),
+            };
+            out.write_all(text.as_bytes()).unwrap();
+            0
+        })
+        .unwrap();
+        assert_eq!(code, 0);
+        assert_eq!(output.trim(), "00000008");
+    }
+
+    #[test]
     fn args0_is_resolved_in_path_from_env() {
         let (code, output) = testing::capture_in_child(|mut out| {
             let mut p = process(User::default());
