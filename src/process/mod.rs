@@ -1,8 +1,20 @@
-//! Processes: starting the container's init from the runtime, the init itself, hooks.
+//! Processes: starting the container's init from the runtime, the init itself, hooks, and
+//! the credentials and limits the container's process gets before execve.
 
+pub mod caps;
 pub mod channel;
+pub mod cwd;
+pub mod error;
+pub mod exec;
 pub mod hooks;
 pub mod idmap;
 pub mod init;
 pub mod init_config;
+pub mod keyring;
+pub mod lookpath;
+pub mod personality;
+pub mod rlimits;
+pub mod setup;
 pub mod spawn;
+pub mod user;
+pub mod validate;

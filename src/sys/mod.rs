@@ -1,10 +1,15 @@
 //! Thin safe wrappers over libc: the one place `unsafe` lives. Each wrapper returns
 //! `std::io::Result` and callers add the context (which path, which field) in their own errors.
 
+pub mod caps;
+pub mod exec;
 pub mod fd;
 pub mod ids;
 pub mod memfd;
+pub mod proc;
 pub mod signal;
 pub mod spawn;
+#[cfg(test)]
+pub mod testing;
 pub mod uts;
 pub mod wait;

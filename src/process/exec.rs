@@ -1,0 +1,138 @@
+//! The final execve, with only stdio and the preserved fds, default signal dispositions and an
+//! empty signal mask carried into the payload.
+
+use super::error::ProcessError;
+use super::setup::Prepared;
+use crate::sys::exec as sys;
+use std::io;
+
+/// Returns only if the payload could not be started.
+pub fn exec(prepared: Prepared, keep_fds: i32) -> ProcessError {
+    if let Err(err) = close_stray_fds(keep_fds) {
+        return err;
+    }
+    sys::reset_signal_dispositions();
+    if let Err(e) = sys::unblock_all_signals() {
+        return ProcessError::failed("signals", "sigprocmask SIG_SETMASK (empty set)", e);
+    }
+    let source = sys::execve(&prepared.path, &prepared.argv, &prepared.envp);
+    ProcessError::Exec {
+        path: prepared.path.to_string_lossy().into_owned(),
+        source,
+    }
+}
+
+/// Marks every fd from 3 + keep_fds close-on-exec rather than closing it: on success execve
+/// closes them all at once, and on failure the caller still holds its channel to the parent to
+/// report why.
+pub(crate) fn close_stray_fds(keep_fds: i32) -> Result<(), ProcessError> {
+    let first = u32::try_from(keep_fds)
+        .ok()
+        .and_then(|keep| keep.checked_add(3))
+        .ok_or_else(|| {
+            ProcessError::invalid("preserve-fds", format!("invalid count {keep_fds}"))
+        })?;
+    match sys::cloexec_from(first) {
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EINVAL)) => {
+            cloexec_each_from(first)
+        }
+        result => result.map_err(|e| ProcessError::failed("preserve-fds", "close_range", e)),
+    }
+}
+
+/// For kernels before 5.11, which lack CLOSE_RANGE_CLOEXEC.
+fn cloexec_each_from(first: u32) -> Result<(), ProcessError> {
+    let fail = |e: io::Error| ProcessError::failed("preserve-fds", "listing /proc/self/fd", e);
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .map_err(fail)?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|fd| u32::try_from(*fd).is_ok_and(|fd| fd >= first))
+        .collect();
+    for fd in fds {
+        match sys::set_cloexec(fd) {
+            Err(e) if e.raw_os_error() == Some(libc::EBADF) => {}
+            result => result
+                .map_err(|e| ProcessError::failed("preserve-fds", format!("fcntl {fd}"), e))?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::setup::prepare;
+    use crate::spec::Process;
+    use crate::sys::testing;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    /// Execs `args` in a child whose stdout is the capture socket, with fd 3 to be kept, a
+    /// stray inheritable fd 9, SIGPIPE and SIGUSR1 ignored and SIGTERM blocked.
+    fn run_payload(args: &[&str], keep_fds: i32) -> String {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (code, output) = testing::capture_in_child(move |mut out| {
+            for fd in [1, 3, 9] {
+                testing::dup2(out.as_raw_fd(), fd).unwrap();
+            }
+            testing::ignore_signal(libc::SIGPIPE);
+            testing::ignore_signal(libc::SIGUSR1);
+            testing::block_signal(libc::SIGTERM);
+            let process = Process {
+                args,
+                env: vec!["PATH=/bin".into()],
+                cwd: "/".into(),
+                ..Default::default()
+            };
+            let err = match prepare(&process, None, keep_fds, true) {
+                Ok(prepared) => exec(prepared, keep_fds),
+                Err(err) => err,
+            };
+            let _ = write!(out, "ERR {err}");
+            1
+        })
+        .unwrap();
+        assert_eq!(code, 0, "payload failed: {output}");
+        output
+    }
+
+    /// busybox runs `ls` inside the shell process, and ls opens the directory it lists at the
+    /// lowest free fd, so the listing is the payload's fds plus one right after them.
+    #[test]
+    fn only_stdio_and_kept_fds_reach_the_payload() {
+        let ls = ["/bin/busybox", "sh", "-c", "ls /proc/self/fd"];
+        assert_eq!(run_payload(&ls, 0), "0\n1\n2\n3\n");
+        assert_eq!(run_payload(&ls, 1), "0\n1\n2\n3\n4\n");
+    }
+
+    /// cat is exec'd directly: a shell would ignore SIGQUIT on its own.
+    #[test]
+    fn payload_gets_default_dispositions_and_an_empty_mask() {
+        let output = run_payload(&["/bin/busybox", "cat", "/proc/self/status"], 0);
+        assert!(output.contains("SigIgn:\t0000000000000000"), "{output}");
+        assert!(output.contains("SigBlk:\t0000000000000000"), "{output}");
+    }
+
+    #[test]
+    fn exec_failure_names_the_path_and_errno() {
+        let process = Process {
+            args: vec!["/nonexistent/payload".into()],
+            cwd: "/".into(),
+            ..Default::default()
+        };
+        let (code, output) = testing::capture_in_child(move |mut out| {
+            let err = match prepare(&process, None, 0, true) {
+                Ok(prepared) => exec(prepared, 0),
+                Err(err) => err,
+            };
+            let _ = write!(out, "{err} not_found={}", err.is_not_found());
+            0
+        })
+        .unwrap();
+        assert_eq!(code, 0);
+        assert_eq!(
+            output,
+            "exec \"/nonexistent/payload\": No such file or directory not_found=true"
+        );
+    }
+}
