@@ -9,3 +9,5 @@ pub mod log;
 pub mod process;
 pub mod spec;
 pub mod sys;
+
+pub use container::{Container, ContainerBuilder, ContainerError};

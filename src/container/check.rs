@@ -1,7 +1,7 @@
 //! Config rules that come from how husk runs a container rather than from the spec's types.
 
 use super::ContainerError;
-use crate::process::setup;
+use crate::process::validate;
 use crate::spec::{NamespaceType, Spec};
 
 pub fn check(spec: &Spec) -> Result<(), ContainerError> {
@@ -21,5 +21,10 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
         .process
         .as_ref()
         .ok_or_else(|| ContainerError::Config("process: missing".into()))?;
-    setup::validate(process).map_err(|e| ContainerError::Config(e.to_string()))
+    let invalid = |e: crate::process::error::ProcessError| ContainerError::Config(e.to_string());
+    validate::validate(process).map_err(invalid)?;
+    match &linux.personality {
+        Some(p) => validate::validate_personality(p).map_err(invalid),
+        None => Ok(()),
+    }
 }

@@ -1,6 +1,7 @@
 //! Containers and their lifecycle: create, start, kill, delete, and the state kept between.
 
 mod bootstrap;
+mod builder;
 mod check;
 mod create;
 mod delete;
@@ -14,6 +15,7 @@ mod run;
 pub mod saved;
 mod start;
 
+pub use builder::ContainerBuilder;
 pub use create::{create, CreateOptions};
 pub use error::ContainerError;
 pub use run::wait_and_forward;

@@ -4,7 +4,8 @@
 use super::channel::{kind, Channel, ChannelError};
 use super::hooks::{self, HookError};
 use super::init_config::InitConfig;
-use super::setup::{self, ProcessError};
+use super::error::ProcessError;
+use super::{exec, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::spec::{Spec, Status};
 use crate::sys::{fd, uts};
@@ -98,7 +99,7 @@ fn init(chan: &Channel) -> Result<Infallible, InitError> {
     wait_for_start(cfg.fifo_fd)?;
     cfg.state.status = Status::Created;
     hooks::run("startContainer", &hooks.start_container, &state_json(&cfg)?)?;
-    Err(setup::exec(prepared, cfg.preserve_fds).into())
+    Err(exec::exec(prepared, cfg.preserve_fds).into())
 }
 
 fn needs_runtime_hooks(spec: &Spec) -> bool {
