@@ -32,9 +32,7 @@ pub fn spawn(
             envp.as_ptr(),
         )
     };
-    if rc != 0 {
-        return Err(io::Error::from_raw_os_error(rc));
-    }
+    check(rc)?;
     Ok(pid)
 }
 
@@ -52,20 +50,13 @@ impl FileActions {
         // SAFETY: an all-zero value is a valid target for posix_spawn_file_actions_init.
         let mut a: libc::posix_spawn_file_actions_t = unsafe { std::mem::zeroed() };
         // SAFETY: a is a valid, writable file-actions object.
-        let rc = unsafe { libc::posix_spawn_file_actions_init(&mut a) };
-        if rc != 0 {
-            return Err(io::Error::from_raw_os_error(rc));
-        }
+        check(unsafe { libc::posix_spawn_file_actions_init(&mut a) })?;
         Ok(FileActions(a))
     }
 
     fn dup2(&mut self, from: RawFd, to: RawFd) -> io::Result<()> {
         // SAFETY: self.0 was initialised by posix_spawn_file_actions_init.
-        let rc = unsafe { libc::posix_spawn_file_actions_adddup2(&mut self.0, from, to) };
-        if rc != 0 {
-            return Err(io::Error::from_raw_os_error(rc));
-        }
-        Ok(())
+        check(unsafe { libc::posix_spawn_file_actions_adddup2(&mut self.0, from, to) })
     }
 }
 
@@ -73,5 +64,48 @@ impl Drop for FileActions {
     fn drop(&mut self) {
         // SAFETY: self.0 was initialised and is destroyed exactly once.
         unsafe { libc::posix_spawn_file_actions_destroy(&mut self.0) };
+    }
+}
+
+/// Spawn attributes giving the child an empty signal mask and default dispositions, whatever
+/// the parent blocks or ignores (`run` blocks every signal to forward them).
+struct CleanSignals(libc::posix_spawnattr_t);
+
+impl CleanSignals {
+    fn new() -> io::Result<Self> {
+        // SAFETY: an all-zero value is a valid target for posix_spawnattr_init.
+        let mut raw: libc::posix_spawnattr_t = unsafe { std::mem::zeroed() };
+        // SAFETY: raw is writable; only once this succeeded is it wrapped (and later destroyed).
+        check(unsafe { libc::posix_spawnattr_init(&mut raw) })?;
+        let mut a = CleanSignals(raw);
+        // SAFETY: sigset_t values are fully initialised by sigemptyset/sigfillset.
+        let (mut none, mut all): (libc::sigset_t, libc::sigset_t) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
+        // SAFETY: pointers to valid sigset_t values.
+        unsafe {
+            libc::sigemptyset(&mut none);
+            libc::sigfillset(&mut all);
+        }
+        let flags = (libc::POSIX_SPAWN_SETSIGMASK | libc::POSIX_SPAWN_SETSIGDEF) as libc::c_short;
+        // SAFETY: a.0 is initialised; the sets are valid for the duration of each call.
+        unsafe {
+            check(libc::posix_spawnattr_setsigmask(&mut a.0, &none))?;
+            check(libc::posix_spawnattr_setsigdefault(&mut a.0, &all))?;
+            check(libc::posix_spawnattr_setflags(&mut a.0, flags))?;
+        }
+        Ok(a)
+    }
+}
+
+impl Drop for CleanSignals {
+    fn drop(&mut self) {
+        // SAFETY: self.0 was initialised and is destroyed exactly once.
+        unsafe { libc::posix_spawnattr_destroy(&mut self.0) };
+    }
+}
+
+fn check(rc: libc::c_int) -> io::Result<()> {
+    match rc {
+        0 => Ok(()),
+        e => Err(io::Error::from_raw_os_error(e)),
     }
 }
