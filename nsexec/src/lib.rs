@@ -6,5 +6,12 @@
 //! namespaces, forks into the new pid namespace and returns into `main` in the container's init.
 //! Without the variable the constructor does nothing, so test binaries and every other husk
 //! command are unaffected.
+//!
+//! [`INITPIPE_ENV`]: protocol::INITPIPE_ENV
 
+mod decode;
+mod encode;
 pub mod protocol;
+
+pub use decode::{decode, Bootstrap, DecodeError, NsPath};
+pub use encode::{encode, BootstrapSpec};
