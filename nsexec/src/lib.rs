@@ -11,7 +11,11 @@
 
 mod decode;
 mod encode;
+mod frame;
+pub mod parent;
 pub mod protocol;
+mod sys;
 
 pub use decode::{decode, Bootstrap, DecodeError, NsPath};
 pub use encode::{encode, BootstrapSpec};
+pub use frame::{read_frame, write_frame};
