@@ -9,13 +9,20 @@
 //!
 //! [`INITPIPE_ENV`]: protocol::INITPIPE_ENV
 
+mod ctor;
 mod decode;
 mod encode;
+mod fail;
 mod frame;
+mod ns;
 pub mod parent;
+mod procfs;
 pub mod protocol;
+mod stackbuf;
 mod sys;
+mod userns;
 
+pub use ctor::init_socket;
 pub use decode::{decode, Bootstrap, DecodeError, NsPath};
 pub use encode::{encode, BootstrapSpec};
 pub use frame::{read_frame, write_frame};
