@@ -10,7 +10,9 @@ use std::fs;
 use std::io::Write;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -75,6 +77,9 @@ struct Init {
     sock: UnixStream,
     spawned: Child,
     pid: i32,
+    /// Owner of /proc/PID/uid_map when MAPS_PLEASE arrived: the process's euid while it is
+    /// dumpable, root otherwise.
+    maps_owner: Option<u32>,
     reaped: bool,
 }
 
@@ -120,29 +125,41 @@ enum Maps {
     Refuse,
 }
 
-fn spawn() -> (UnixStream, Child) {
+fn spawn(uid: Option<u32>) -> (UnixStream, Child) {
     parent::set_child_subreaper().unwrap();
     let (ours, theirs) = UnixStream::pair().unwrap();
     let _guard = SPAWN.lock().unwrap();
     let inherited = parent::dup_inheritable(theirs.as_fd()).unwrap();
-    let child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["container_init", "--exact", "--test-threads=1"])
         .env(INITPIPE_ENV, inherited.as_raw_fd().to_string())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::null());
+    if let Some(id) = uid {
+        command.uid(id).gid(id);
+    }
+    let child = command.spawn().unwrap();
     drop(inherited);
     (ours, child)
 }
 
 fn start(msg: &[u8], maps: Maps) -> Result<Init, Failed> {
-    let (mut sock, mut spawned) = spawn();
+    start_as(None, msg, maps)
+}
+
+fn start_as(uid: Option<u32>, msg: &[u8], maps: Maps) -> Result<Init, Failed> {
+    let (mut sock, mut spawned) = spawn(uid);
     sock.write_all(msg).unwrap();
     let mut maps = Some(maps);
+    let mut maps_owner = None;
     let mut buf = [0u8; 4096];
     let pid = loop {
         match read_frame(sock.as_raw_fd(), &mut buf) {
-            Ok((frame::MAPS_PLEASE, _)) => answer_maps(&sock, &spawned, maps.take().unwrap()),
+            Ok((frame::MAPS_PLEASE, _)) => {
+                let map_file = format!("/proc/{}/uid_map", spawned.id());
+                maps_owner = Some(fs::metadata(map_file).unwrap().uid());
+                answer_maps(&sock, &spawned, maps.take().unwrap());
+            }
             Ok((frame::PID, 4)) => break i32::from_ne_bytes(buf[..4].try_into().unwrap()),
             Ok((frame::ERROR, len)) => {
                 let error = Some(String::from_utf8(buf[..len].to_vec()).unwrap());
@@ -159,6 +176,7 @@ fn start(msg: &[u8], maps: Maps) -> Result<Init, Failed> {
         sock,
         spawned,
         pid,
+        maps_owner,
         reaped: false,
     })
 }
@@ -227,6 +245,34 @@ fn creates_user_namespace_mapped_by_parent() {
     assert_eq!(facts["uid"], "0");
     assert_eq!(status_uid(&init.pid.to_string()), "100000");
     assert_ne!(facts["userns"], ns_id("self", "user"));
+    assert_eq!(init.finish(), exited(0));
+}
+
+#[test]
+fn rootless_init_stays_dumpable_for_its_maps() {
+    let spec = BootstrapSpec {
+        clone_flags: NEWUSER | NEWUTS,
+        rootless: true,
+        ..BootstrapSpec::default()
+    };
+    let msg = encode(&spec);
+    let mut init = start_as(Some(4242), &msg, Maps::Write("0 4242 1\n")).unwrap();
+    assert_eq!(init.maps_owner, Some(4242));
+    assert_eq!(init.facts()["uid"], "0");
+    assert_eq!(status_uid(&init.pid.to_string()), "4242");
+    assert_eq!(init.finish(), exited(0));
+}
+
+#[test]
+fn init_is_not_dumpable_while_mapped_by_a_privileged_parent() {
+    let spec = BootstrapSpec {
+        clone_flags: NEWUSER | NEWUTS,
+        ..BootstrapSpec::default()
+    };
+    let msg = encode(&spec);
+    let mut init = start_as(Some(4242), &msg, Maps::Write("0 4242 1\n")).unwrap();
+    assert_eq!(init.maps_owner, Some(0));
+    assert_eq!(init.facts()["uid"], "0");
     assert_eq!(init.finish(), exited(0));
 }
 
