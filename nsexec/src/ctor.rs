@@ -11,7 +11,7 @@ use crate::fail::{Fail, Subject};
 use crate::frame::{read_exact, write_all, write_frame};
 use crate::protocol::{frame, INITPIPE_ENV, MAX_BOOTSTRAP, NLMSG_HDRLEN};
 use crate::stackbuf::to_cstr;
-use crate::{ns, procfs, sys, userns};
+use crate::{handoff, ns, procfs, sys, userns};
 
 const NEWUSER: u32 = libc::CLONE_NEWUSER as u32;
 const NEWTIME: u32 = libc::CLONE_NEWTIME as u32;
@@ -104,7 +104,7 @@ fn setup<'a>(sock: RawFd, boot: &Bootstrap<'a>) -> Result<(), Fail<'a>> {
     if let (Some(offsets), true) = (boot.timens_offsets, boot.clone_flags & NEWTIME != 0) {
         procfs::write_timens_offsets(offsets)?;
     }
-    ns::become_init(sock, boot)
+    handoff::become_init(sock, boot)
 }
 
 fn report(sock: RawFd, fail: &Fail<'_>) {

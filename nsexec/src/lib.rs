@@ -14,6 +14,7 @@ mod decode;
 mod encode;
 mod fail;
 mod frame;
+mod handoff;
 mod ns;
 pub mod parent;
 mod procfs;

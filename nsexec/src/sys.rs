@@ -130,6 +130,16 @@ pub fn unshare(flags: u32) -> Result<(), Errno> {
     check(unsafe { libc::unshare(flags as libc::c_int) }).map(drop)
 }
 
+/// pipe2(2) with O_CLOEXEC: the read end, then the write end.
+pub fn pipe() -> Result<(OwnedFd, OwnedFd), Errno> {
+    let mut fds = [-1; 2];
+    // SAFETY: fds has room for the two fds pipe2 writes.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    let [read, write] = fds;
+    // SAFETY: pipe2 succeeded, so both are freshly opened fds owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(read), OwnedFd::from_raw_fd(write)) })
+}
+
 /// fork(2): `Some(child pid)` in the parent, `None` in the child.
 pub fn fork() -> Result<Option<libc::pid_t>, Errno> {
     // SAFETY: only called before main, while the process is single-threaded, so the child
