@@ -95,19 +95,24 @@ impl Init {
 
     /// Hangs up, which ends the init, and returns its raw wait status.
     fn finish(&mut self) -> i32 {
+        self.reap().unwrap()
+    }
+
+    fn reap(&mut self) -> std::io::Result<i32> {
         self.reaped = true;
         let _ = self.sock.shutdown(Shutdown::Both);
         if self.pid == self.spawned.id() as i32 {
-            return self.spawned.wait().unwrap().into_raw();
+            return Ok(self.spawned.wait()?.into_raw());
         }
-        parent::wait_pid(self.pid).unwrap()
+        parent::wait_pid(self.pid)
     }
 }
 
 impl Drop for Init {
+    /// Reaps on failed assertions too; a panic here would abort the whole test binary.
     fn drop(&mut self) {
         if !self.reaped {
-            self.finish();
+            let _ = self.reap();
         }
     }
 }
@@ -324,6 +329,57 @@ fn joins_namespaces_by_path() {
     assert_eq!(facts["netns"], helper_facts["netns"]);
     assert_ne!(facts["utsns"], ns_id("self", "uts"));
     assert_eq!(facts["pid"], "1");
+    assert_eq!(joiner.finish(), exited(0));
+}
+
+/// A namespace file of another process bind-mounted where an unprivileged process may open it:
+/// /proc/PID/ns of a non-dumpable process is reserved to privileged ones.
+struct BoundNs(PathBuf);
+
+impl BoundNs {
+    fn new(pid: i32, ns: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("husk-nsexec-{}-{pid}-{ns}", std::process::id()));
+        fs::write(&path, "").unwrap();
+        let bound = BoundNs(path);
+        let source = format!("/proc/{pid}/ns/{ns}");
+        let status = Command::new("mount")
+            .arg("--bind")
+            .arg(source)
+            .arg(&bound.0)
+            .status();
+        assert!(status.unwrap().success(), "mount --bind failed");
+        bound
+    }
+}
+
+impl Drop for BoundNs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn unprivileged_init_joins_user_namespace_before_the_others() {
+    let spec = BootstrapSpec {
+        clone_flags: NEWUSER | NEWUTS,
+        ..BootstrapSpec::default()
+    };
+    let helper = start_as(Some(4242), &encode(&spec), Maps::Write("0 4242 1\n")).unwrap();
+    let helper_facts = helper.facts();
+    let uts = BoundNs::new(helper.pid, "uts");
+    let user = BoundNs::new(helper.pid, "user");
+    // The uts namespace comes first in the message; joining it before the user namespace that
+    // owns it would fail with EPERM.
+    let spec = BootstrapSpec {
+        ns_paths: vec![(NEWUTS, uts.0.clone()), (NEWUSER, user.0.clone())],
+        ..BootstrapSpec::default()
+    };
+    let mut joiner = start_as(Some(4242), &encode(&spec), Maps::Refuse).unwrap();
+    let facts = joiner.facts();
+    assert_eq!(facts["userns"], helper_facts["userns"]);
+    assert_eq!(facts["utsns"], helper_facts["utsns"]);
     assert_eq!(joiner.finish(), exited(0));
 }
 
