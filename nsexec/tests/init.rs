@@ -130,30 +130,65 @@ enum Maps {
     Refuse,
 }
 
-fn spawn(uid: Option<u32>) -> (UnixStream, Child) {
+/// How the test binary is started as init.
+#[derive(Clone, Copy)]
+enum Launch {
+    AsRoot,
+    AsUser(u32),
+    /// Inside a private mount namespace where /proc is a tmpfs with a fake oom_score_adj.
+    OverFakeProc,
+}
+
+/// Replaces /proc, then runs the rest of its arguments.
+const FAKE_PROC: &str = "mount -t tmpfs tmpfs /proc && mkdir /proc/self && \
+    : > /proc/self/oom_score_adj && exec \"$@\"";
+
+fn command(launch: Launch) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let mut command = match launch {
+        Launch::OverFakeProc => {
+            let mut c = Command::new("unshare");
+            c.args([
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                FAKE_PROC,
+                "sh",
+            ]);
+            c.arg(exe);
+            c
+        }
+        _ => Command::new(exe),
+    };
+    command
+        .args(["container_init", "--exact", "--test-threads=1"])
+        .stdout(Stdio::null());
+    if let Launch::AsUser(id) = launch {
+        command.uid(id).gid(id);
+    }
+    command
+}
+
+fn spawn(launch: Launch) -> (UnixStream, Child) {
     parent::set_child_subreaper().unwrap();
     let (ours, theirs) = UnixStream::pair().unwrap();
     let _guard = SPAWN.lock().unwrap();
     let inherited = parent::dup_inheritable(theirs.as_fd()).unwrap();
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["container_init", "--exact", "--test-threads=1"])
-        .env(INITPIPE_ENV, inherited.as_raw_fd().to_string())
-        .stdout(Stdio::null());
-    if let Some(id) = uid {
-        command.uid(id).gid(id);
-    }
+    let mut command = command(launch);
+    command.env(INITPIPE_ENV, inherited.as_raw_fd().to_string());
     let child = command.spawn().unwrap();
     drop(inherited);
     (ours, child)
 }
 
 fn start(msg: &[u8], maps: Maps) -> Result<Init, Failed> {
-    start_as(None, msg, maps)
+    start_as(Launch::AsRoot, msg, maps)
 }
 
-fn start_as(uid: Option<u32>, msg: &[u8], maps: Maps) -> Result<Init, Failed> {
-    let (mut sock, mut spawned) = spawn(uid);
+fn start_as(launch: Launch, msg: &[u8], maps: Maps) -> Result<Init, Failed> {
+    let (mut sock, mut spawned) = spawn(launch);
     sock.write_all(msg).unwrap();
     let mut maps = Some(maps);
     let mut maps_owner = None;
@@ -261,7 +296,7 @@ fn rootless_init_stays_dumpable_for_its_maps() {
         ..BootstrapSpec::default()
     };
     let msg = encode(&spec);
-    let mut init = start_as(Some(4242), &msg, Maps::Write("0 4242 1\n")).unwrap();
+    let mut init = start_as(Launch::AsUser(4242), &msg, Maps::Write("0 4242 1\n")).unwrap();
     assert_eq!(init.maps_owner, Some(4242));
     assert_eq!(init.facts()["uid"], "0");
     assert_eq!(status_uid(&init.pid.to_string()), "4242");
@@ -275,7 +310,7 @@ fn init_is_not_dumpable_while_mapped_by_a_privileged_parent() {
         ..BootstrapSpec::default()
     };
     let msg = encode(&spec);
-    let mut init = start_as(Some(4242), &msg, Maps::Write("0 4242 1\n")).unwrap();
+    let mut init = start_as(Launch::AsUser(4242), &msg, Maps::Write("0 4242 1\n")).unwrap();
     assert_eq!(init.maps_owner, Some(0));
     assert_eq!(init.facts()["uid"], "0");
     assert_eq!(init.finish(), exited(0));
@@ -366,7 +401,12 @@ fn unprivileged_init_joins_user_namespace_before_the_others() {
         clone_flags: NEWUSER | NEWUTS,
         ..BootstrapSpec::default()
     };
-    let helper = start_as(Some(4242), &encode(&spec), Maps::Write("0 4242 1\n")).unwrap();
+    let helper = start_as(
+        Launch::AsUser(4242),
+        &encode(&spec),
+        Maps::Write("0 4242 1\n"),
+    )
+    .unwrap();
     let helper_facts = helper.facts();
     let uts = BoundNs::new(helper.pid, "uts");
     let user = BoundNs::new(helper.pid, "user");
@@ -376,7 +416,7 @@ fn unprivileged_init_joins_user_namespace_before_the_others() {
         ns_paths: vec![(NEWUTS, uts.0.clone()), (NEWUSER, user.0.clone())],
         ..BootstrapSpec::default()
     };
-    let mut joiner = start_as(Some(4242), &encode(&spec), Maps::Refuse).unwrap();
+    let mut joiner = start_as(Launch::AsUser(4242), &encode(&spec), Maps::Refuse).unwrap();
     let facts = joiner.facts();
     assert_eq!(facts["userns"], helper_facts["userns"]);
     assert_eq!(facts["utsns"], helper_facts["utsns"]);
@@ -414,6 +454,22 @@ fn oom_score_adj_is_written() {
     assert_eq!(adj.trim(), "567");
     init.facts();
     assert_eq!(init.finish(), exited(0));
+}
+
+#[test]
+fn oom_score_adj_off_procfs_is_refused() {
+    let spec = BootstrapSpec {
+        oom_score_adj: Some(100),
+        ..BootstrapSpec::default()
+    };
+    let failed = start_as(Launch::OverFakeProc, &encode(&spec), Maps::Refuse)
+        .err()
+        .unwrap();
+    assert_eq!(
+        failed.error.unwrap(),
+        "nsexec: /proc/self/oom_score_adj is not on procfs"
+    );
+    assert_eq!(failed.status, exited(1));
 }
 
 #[test]
