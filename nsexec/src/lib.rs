@@ -6,5 +6,32 @@
 //! namespaces, forks into the new pid namespace and returns into `main` in the container's init.
 //! Without the variable the constructor does nothing, so test binaries and every other husk
 //! command are unaffected.
+//!
+//! The parent encodes the message with [`encode`], answers MAPS_PLEASE by writing the id maps of
+//! the new user namespace, then reads a PID frame naming the container's init in its own pid
+//! namespace; anything the init sends comes after that frame. On failure it gets one ERROR line
+//! instead. In the init, [`init_socket`] returns the socket, which is close-on-exec by then.
+//!
+//! The constructor is only linked into binaries that reference this crate; `use nsexec as _;`
+//! is enough.
+//!
+//! [`INITPIPE_ENV`]: protocol::INITPIPE_ENV
 
+mod ctor;
+mod decode;
+mod encode;
+mod fail;
+mod frame;
+mod handoff;
+mod ns;
+pub mod parent;
+mod procfs;
 pub mod protocol;
+mod stackbuf;
+mod sys;
+mod userns;
+
+pub use ctor::init_socket;
+pub use decode::{decode, Bootstrap, DecodeError, NsPath};
+pub use encode::{encode, BootstrapSpec};
+pub use frame::{read_frame, write_frame};

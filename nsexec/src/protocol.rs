@@ -40,3 +40,25 @@ pub mod frame {
 
 /// Largest bootstrap message accepted; anything longer is malformed.
 pub const MAX_BOOTSTRAP: usize = 64 * 1024;
+
+/// Length of the netlink header that starts the bootstrap message.
+pub const NLMSG_HDRLEN: usize = 16;
+
+/// Length of an attribute header (`nlattr`); attribute payloads are padded to this alignment.
+pub const NLA_HDRLEN: usize = 4;
+
+/// Most [`ATTR_NS_PATH`] attributes one bootstrap may carry: one per namespace kind.
+pub const MAX_NS_PATHS: usize = 8;
+
+/// The namespace kinds that may be created ([`ATTR_CLONE_FLAGS`]) or joined ([`ATTR_NS_PATH`]).
+pub const NAMESPACE_FLAGS: u32 = (libc::CLONE_NEWUSER
+    | libc::CLONE_NEWNS
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWCGROUP
+    | libc::CLONE_NEWTIME) as u32;
+
+/// Length of a frame header: u32 type, u32 payload length.
+pub const FRAME_HDRLEN: usize = 8;
