@@ -91,3 +91,6 @@ pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
