@@ -24,7 +24,7 @@ pub fn mount(
         .context(|| format!("statfs {CGROUP_ROOT}"))?
         .f_type as i64;
     let own = own_cgroups()?;
-    if magic == libc::CGROUP2_SUPER_MAGIC as i64 {
+    if magic == libc::CGROUP2_SUPER_MAGIC {
         unified(m, dest, opts, place, &own)
     } else {
         per_hierarchy(m, dest, opts, place, &own)

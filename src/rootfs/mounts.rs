@@ -77,7 +77,7 @@ impl Mounter<'_> {
             .context(|| format!("open bind source {} for {place}", source.display()))?;
         let st = fs::fstat(src.as_fd()).context(|| format!("stat {}", source.display()))?;
         let src_is_proc = fs::fstatfs(src.as_fd())
-            .map(|s| s.f_type as i64 == libc::PROC_SUPER_MAGIC as i64)
+            .map(|s| s.f_type as i64 == libc::PROC_SUPER_MAGIC)
             .unwrap_or(false);
         self.check_proc(dest, src_is_proc, place)?;
         let node = if st.st_mode & libc::S_IFMT == libc::S_IFDIR {

@@ -58,7 +58,7 @@ impl Proc {
 
 fn verify(fd: BorrowedFd<'_>, shown: &Path) -> Result<(), RootfsError> {
     let st = fs::fstatfs(fd).context(|| format!("statfs {}", shown.display()))?;
-    if st.f_type as i64 != libc::PROC_SUPER_MAGIC as i64 {
+    if st.f_type as i64 != libc::PROC_SUPER_MAGIC {
         return Err(RootfsError::refused(
             format!("verify {}", shown.display()),
             format!(
