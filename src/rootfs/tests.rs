@@ -364,3 +364,25 @@ fn cgroup_mount_shows_only_the_containers_cgroups_read_only() {
         )
     });
 }
+
+#[test]
+fn shared_rootfs_propagation_still_pivots() {
+    let b = Bundle::new("rshared");
+    let linux = Linux {
+        rootfs_propagation: Some("rshared".into()),
+        ..Linux::default()
+    };
+    let spec = spec(vec![mnt("/proc", "proc", "proc", &[])], linux);
+    let root = b.root.clone();
+    isolated(move || {
+        prepare(&spec, &root).map_err(err("prepare"))?;
+        pivot(&root, false).map_err(err("pivot"))?;
+        finalize(&spec).map_err(err("finalize"))?;
+        let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(err("mountinfo"))?;
+        let top = info.lines().find(|l| l.split(' ').nth(4) == Some("/"));
+        ensure(
+            top.is_some_and(|l| l.contains("shared:")),
+            format!("/ is not shared: {top:?}"),
+        )
+    });
+}
