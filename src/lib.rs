@@ -7,6 +7,7 @@ pub mod cgroups;
 pub mod container;
 pub mod log;
 pub mod process;
+pub mod rootfs;
 pub mod spec;
 pub mod sys;
 

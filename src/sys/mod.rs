@@ -2,10 +2,14 @@
 //! `std::io::Result` and callers add the context (which path, which field) in their own errors.
 
 pub mod caps;
+#[cfg(test)]
+pub mod child;
 pub mod exec;
 pub mod fd;
+pub mod fs;
 pub mod ids;
 pub mod memfd;
+pub mod mount;
 pub mod proc;
 pub mod signal;
 pub mod spawn;

@@ -1,0 +1,96 @@
+//! The container's filesystem view: mounts, devices, pivot_root, masked and read-only paths,
+//! sysctls. Runs in the container's init, inside its new mount namespace, in three steps the
+//! init orchestrator calls in order: [`prepare`], [`pivot`], [`finalize`].
+
+mod cgroup;
+mod devices;
+mod error;
+mod masked;
+mod mountinfo;
+mod mounts;
+mod options;
+mod pivot;
+mod procdest;
+mod procfs;
+mod propagation;
+mod readonly;
+mod resolve;
+mod sysctl;
+
+pub use error::RootfsError;
+
+use crate::spec::{Linux, NamespaceType, Spec};
+use error::Context;
+use std::path::Path;
+
+/// The namespaces that change how mounts and devices can be made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Namespaces {
+    /// Any user namespace, created or joined: mknod is impossible, some mount flags are locked.
+    pub user: bool,
+    pub cgroup: bool,
+}
+
+impl Namespaces {
+    fn of(linux: Option<&Linux>) -> Namespaces {
+        let has = |kind| linux.is_some_and(|l| l.namespaces.iter().any(|n| n.kind == kind));
+        Namespaces {
+            user: has(NamespaceType::User),
+            cgroup: has(NamespaceType::Cgroup),
+        }
+    }
+}
+
+/// Before pivot_root, with the host filesystem still visible: propagation, the rootfs bind,
+/// every `mounts` entry and /dev. `rootfs` is the absolute host path of the container's root.
+pub fn prepare(spec: &Spec, rootfs: &Path) -> Result<(), RootfsError> {
+    let linux = spec.linux.as_ref();
+    let rootfs =
+        std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
+    let flags = propagation::configured(linux.and_then(|l| l.rootfs_propagation.as_deref()))?;
+    propagation::prepare_root(flags, &rootfs)?;
+    let proc = procfs::Proc::open()?;
+    // Opened only after the self-bind, so every lookup lands on the mount that becomes `/`.
+    let root =
+        resolve::Root::open(&rootfs).context(|| format!("open rootfs {}", rootfs.display()))?;
+    let ns = Namespaces::of(linux);
+    let mounter = mounts::Mounter {
+        root: &root,
+        proc: &proc,
+        ns,
+    };
+    mounter.mount_all(&spec.mounts)?;
+    let devices = devices::Devices {
+        root: &root,
+        proc: &proc,
+        userns: ns.user,
+    };
+    devices.setup(&spec.mounts, linux.map_or(&[][..], |l| &l.devices))
+}
+
+/// Makes `rootfs` the process's `/` with pivot_root, or with MS_MOVE and chroot for `no_pivot`.
+pub fn pivot(rootfs: &Path, no_pivot: bool) -> Result<(), RootfsError> {
+    pivot::pivot(rootfs, no_pivot)
+}
+
+/// After pivot: rootfsPropagation, sysctls, read-only and masked paths, a read-only root.
+/// Sysctls go first because readonlyPaths usually include /proc/sys.
+pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
+    if let Some(linux) = spec.linux.as_ref() {
+        let flags = propagation::configured(linux.rootfs_propagation.as_deref())?;
+        propagation::apply_to_root(flags)?;
+        sysctl::apply(&linux.sysctl)?;
+    }
+    let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
+    if let Some(linux) = spec.linux.as_ref() {
+        readonly::paths(&root, &linux.readonly_paths)?;
+        masked::apply(&root, &linux.masked_paths)?;
+    }
+    if spec.root.as_ref().is_some_and(|r| r.readonly) {
+        readonly::root(&root)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

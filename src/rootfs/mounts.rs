@@ -1,0 +1,261 @@
+//! The `mounts` array: each entry is resolved inside the rootfs by descriptor, mounted through
+//! the descriptor's magic link, then checked to have landed there (CVE-2021-30465).
+
+use super::error::{Context, RootfsError};
+use super::options::{self, MountOptions};
+use super::procdest;
+use super::procfs::Proc;
+use super::resolve::{self, Node, Root};
+use super::{cgroup, Namespaces};
+use crate::spec::Mount;
+use crate::sys::{fs, mount};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+/// Flags a bind remount keeps from the mount it replaces unless the config cleared them; in a
+/// user namespace the kernel refuses to drop them anyway.
+const CARRIED: &[(libc::c_ulong, libc::c_ulong)] = &[
+    (libc::ST_RDONLY, libc::MS_RDONLY),
+    (libc::ST_NOSUID, libc::MS_NOSUID),
+    (libc::ST_NODEV, libc::MS_NODEV),
+    (libc::ST_NOEXEC, libc::MS_NOEXEC),
+    (libc::ST_NOATIME, libc::MS_NOATIME),
+    (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+    (ST_RELATIME, libc::MS_RELATIME),
+];
+/// statfs's f_flags bit for relatime, which the libc crate does not export for musl.
+const ST_RELATIME: libc::c_ulong = 0x1000;
+const ATIME: libc::c_ulong =
+    libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME | libc::MS_STRICTATIME;
+
+pub struct Mounter<'a> {
+    pub root: &'a Root,
+    pub proc: &'a Proc,
+    pub ns: Namespaces,
+}
+
+impl Mounter<'_> {
+    pub fn mount_all(&self, mounts: &[Mount]) -> Result<(), RootfsError> {
+        mounts
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, m)| self.mount_entry(i, m))
+    }
+
+    fn mount_entry(&self, index: usize, m: &Mount) -> Result<(), RootfsError> {
+        let place = format!(
+            "{} (destination of mounts[{index}])",
+            m.destination.display()
+        );
+        let opts = entry_options(m, &place)?;
+        let kind = m.kind.as_deref().unwrap_or("");
+        if opts.is_bind() || kind == "bind" {
+            let source = m.source.as_deref().ok_or_else(|| {
+                RootfsError::refused(format!("bind mount on {place}"), "no source given")
+            })?;
+            let mut opts = opts;
+            opts.flags |= libc::MS_BIND;
+            return self.bind(source, &m.destination, &opts, &place).map(drop);
+        }
+        if kind == "cgroup" || kind == "cgroup2" {
+            return cgroup::mount(self, &m.destination, &opts, &place);
+        }
+        let source = m.source.clone().unwrap_or_else(|| PathBuf::from(kind));
+        self.fs_mount(kind, &source, &m.destination, &opts, &place)
+            .map(drop)
+    }
+
+    /// Bind-mounts host `source` onto `dest` inside the root; returns the new mount's root.
+    pub fn bind(
+        &self,
+        source: &Path,
+        dest: &Path,
+        opts: &MountOptions,
+        place: &str,
+    ) -> Result<OwnedFd, RootfsError> {
+        let src = fs::openat(None, source, libc::O_PATH, 0)
+            .context(|| format!("open bind source {} for {place}", source.display()))?;
+        let st = fs::fstat(src.as_fd()).context(|| format!("stat {}", source.display()))?;
+        let src_is_proc = fs::fstatfs(src.as_fd())
+            .map(|s| s.f_type as i64 == libc::PROC_SUPER_MAGIC)
+            .unwrap_or(false);
+        self.check_proc(dest, src_is_proc, place)?;
+        let node = if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            Node::Dir
+        } else {
+            Node::File
+        };
+        let target = self.create(dest, node, place)?;
+        let flags = libc::MS_BIND | (opts.flags & libc::MS_REC);
+        mount::mount(
+            Some(&self.proc.fd_path(src.as_fd())),
+            &self.proc.fd_path(target.as_fd()),
+            None,
+            flags,
+            None,
+        )
+        .context(|| format!("bind mount {} on {place}", source.display()))?;
+        let mounted = self.landed(&target, dest, place)?;
+        if opts.flags & !(libc::MS_BIND | libc::MS_REC | libc::MS_REMOUNT) != 0 {
+            self.remount_bind(&mounted, opts, place)?;
+        }
+        self.finish(&mounted, opts, place)?;
+        Ok(mounted)
+    }
+
+    fn remount_bind(
+        &self,
+        mounted: &OwnedFd,
+        opts: &MountOptions,
+        place: &str,
+    ) -> Result<(), RootfsError> {
+        let existing = fs::fstatfs(mounted.as_fd())
+            .context(|| format!("statfs {place}"))?
+            .f_flags as libc::c_ulong;
+        let mut carried = CARRIED
+            .iter()
+            .filter(|(st, _)| existing & st != 0)
+            .fold(0, |acc, (_, ms)| acc | ms);
+        if (opts.flags | opts.cleared) & ATIME != 0 {
+            carried &= !ATIME;
+        }
+        let flags = libc::MS_REMOUNT
+            | libc::MS_BIND
+            | (opts.flags & !libc::MS_REC)
+            | (carried & !opts.cleared);
+        mount::mount(None, &self.proc.fd_path(mounted.as_fd()), None, flags, None)
+            .context(|| format!("remount bind mount {place} with its options"))
+    }
+
+    /// Mounts a new instance of filesystem `kind` onto `dest` inside the root.
+    pub fn fs_mount(
+        &self,
+        kind: &str,
+        source: &Path,
+        dest: &Path,
+        opts: &MountOptions,
+        place: &str,
+    ) -> Result<OwnedFd, RootfsError> {
+        self.check_proc(dest, kind == "proc", place)?;
+        if opts.flags & libc::MS_REMOUNT != 0 {
+            return self.remount(kind, dest, opts, place);
+        }
+        let target = self.create(dest, Node::Dir, place)?;
+        let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
+        let done = mount::mount(
+            Some(source),
+            &self.proc.fd_path(target.as_fd()),
+            Some(kind),
+            opts.flags,
+            data,
+        );
+        match done {
+            // sysfs belongs to the network namespace; without our own, a user namespace may
+            // only see the host's, as runc does.
+            Err(e) if kind == "sysfs" && self.ns.user && e.raw_os_error() == Some(libc::EPERM) => {
+                let mut rbind = opts.clone();
+                rbind.flags |= libc::MS_BIND | libc::MS_REC;
+                return self.bind(Path::new("/sys"), dest, &rbind, place);
+            }
+            other => other.context(|| format!("mount {kind} on {place}"))?,
+        }
+        let mounted = self.landed(&target, dest, place)?;
+        self.finish(&mounted, opts, place)?;
+        Ok(mounted)
+    }
+
+    fn remount(
+        &self,
+        kind: &str,
+        dest: &Path,
+        opts: &MountOptions,
+        place: &str,
+    ) -> Result<OwnedFd, RootfsError> {
+        let target = self
+            .root
+            .resolve(dest)
+            .context(|| format!("open {place}"))?;
+        let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
+        mount::mount(
+            None,
+            &self.proc.fd_path(target.as_fd()),
+            Some(kind),
+            opts.flags,
+            data,
+        )
+        .context(|| format!("remount {place}"))?;
+        self.finish(&target, opts, place)?;
+        Ok(target)
+    }
+
+    fn create(&self, dest: &Path, node: Node, place: &str) -> Result<OwnedFd, RootfsError> {
+        self.root
+            .ensure(dest, node)
+            .context(|| format!("create {place} inside the rootfs"))
+    }
+
+    fn check_proc(&self, dest: &Path, is_procfs: bool, place: &str) -> Result<(), RootfsError> {
+        if procdest::allowed(&resolve::clean(dest), is_procfs) {
+            return Ok(());
+        }
+        Err(RootfsError::refused(
+            format!("mount on {place}"),
+            "only procfs or well-known files may be mounted on /proc",
+        ))
+    }
+
+    /// Re-resolves `dest` inside the root and checks that a new mount now sits where `target`
+    /// was and that it is within the rootfs; returns the new mount's root.
+    fn landed(&self, target: &OwnedFd, dest: &Path, place: &str) -> Result<OwnedFd, RootfsError> {
+        let before = fs::mount_id(target.as_fd()).context(|| format!("statx {place}"))?;
+        let after = self
+            .root
+            .resolve(dest)
+            .context(|| format!("reopen {place} after mounting"))?;
+        let now = fs::mount_id(after.as_fd()).context(|| format!("statx {place}"))?;
+        let real = std::fs::read_link(self.proc.fd_path(after.as_fd()))
+            .context(|| format!("readlink {place} after mounting"))?;
+        if now == before || !real.starts_with(self.root.path()) {
+            return Err(RootfsError::refused(
+                format!("verify mount on {place}"),
+                format!(
+                    "mount did not land inside the rootfs (found {})",
+                    real.display()
+                ),
+            ));
+        }
+        Ok(after)
+    }
+
+    /// Propagation changes and recursive attributes, which mount(2) cannot combine with the mount.
+    fn finish(
+        &self,
+        mounted: &OwnedFd,
+        opts: &MountOptions,
+        place: &str,
+    ) -> Result<(), RootfsError> {
+        let at = self.proc.fd_path(mounted.as_fd());
+        for &p in &opts.propagation {
+            mount::mount(None, &at, None, p, None)
+                .context(|| format!("set propagation of {place}"))?;
+        }
+        if !opts.recursive.is_empty() {
+            mount::mount_setattr(mounted.as_fd(), opts.recursive, true)
+                .context(|| format!("apply recursive mount options to {place}"))?;
+        }
+        Ok(())
+    }
+}
+
+fn entry_options(m: &Mount, place: &str) -> Result<MountOptions, RootfsError> {
+    let refuse = |why: String| RootfsError::refused(format!("mount on {place}"), why);
+    let opts = options::parse(&m.options)
+        .map_err(|o| refuse(format!("option {o:?} is not supported yet")))?;
+    if opts.tmpcopyup {
+        return Err(refuse("option \"tmpcopyup\" is not supported yet".into()));
+    }
+    if !m.uid_mappings.is_empty() || !m.gid_mappings.is_empty() {
+        return Err(refuse("idmapped mounts are not supported yet".into()));
+    }
+    Ok(opts)
+}

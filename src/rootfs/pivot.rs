@@ -1,0 +1,48 @@
+//! Switching the process's root to the prepared rootfs.
+
+use super::error::{Context, RootfsError};
+use crate::sys::{fs, mount};
+use std::os::fd::AsFd;
+use std::path::Path;
+
+pub fn pivot(rootfs: &Path, no_pivot: bool) -> Result<(), RootfsError> {
+    if no_pivot {
+        move_root(rootfs)
+    } else {
+        pivot_root(rootfs)
+    }
+}
+
+/// pivot_root(".", ".") stacks the old root on top of the new one, so no put_old directory has
+/// to exist in (or be created in) the image; the old root is then detached from under us.
+fn pivot_root(rootfs: &Path) -> Result<(), RootfsError> {
+    let dir = libc::O_DIRECTORY | libc::O_RDONLY;
+    let old = fs::openat(None, Path::new("/"), dir, 0).context(|| "open the old root /")?;
+    let new =
+        fs::openat(None, rootfs, dir, 0).context(|| format!("open rootfs {}", rootfs.display()))?;
+    fs::fchdir(new.as_fd()).context(|| format!("chdir into rootfs {}", rootfs.display()))?;
+    mount::pivot_root(Path::new("."), Path::new("."))
+        .context(|| format!("pivot_root into {}", rootfs.display()))?;
+    fs::fchdir(old.as_fd()).context(|| "chdir to the old root")?;
+    // The detach below must not propagate to the host's mounts.
+    mount::mount(
+        None,
+        Path::new("."),
+        None,
+        libc::MS_SLAVE | libc::MS_REC,
+        None,
+    )
+    .context(|| "make the old root rslave")?;
+    mount::umount2(Path::new("."), libc::MNT_DETACH).context(|| "detach the old root")?;
+    std::env::set_current_dir("/").context(|| "chdir / in the new root")
+}
+
+/// For roots pivot_root cannot leave (e.g. an initramfs): move the rootfs over / and chroot.
+fn move_root(rootfs: &Path) -> Result<(), RootfsError> {
+    std::env::set_current_dir(rootfs)
+        .context(|| format!("chdir into rootfs {}", rootfs.display()))?;
+    mount::mount(Some(rootfs), Path::new("/"), None, libc::MS_MOVE, None)
+        .context(|| format!("move rootfs {} onto /", rootfs.display()))?;
+    fs::chroot(Path::new(".")).context(|| format!("chroot into {}", rootfs.display()))?;
+    std::env::set_current_dir("/").context(|| "chdir / in the new root")
+}
