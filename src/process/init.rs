@@ -78,6 +78,8 @@ fn fail_early(e: io::Error) -> ! {
 fn init(chan: &Channel) -> Result<Infallible, InitError> {
     let mut cfg: InitConfig = chan.expect_json(kind::CONFIG)?;
     let spec = &cfg.spec;
+    // Relative mount sources are relative to the bundle, as in runc.
+    std::env::set_current_dir(&cfg.state.bundle).map_err(|e| InitError::Io("chdir to the bundle", e))?;
     rootfs::prepare(spec, &cfg.rootfs)?;
     if needs_runtime_hooks(spec) {
         chan.send(kind::HOOKS, &[])?;
