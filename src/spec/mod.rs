@@ -4,8 +4,10 @@ mod config;
 mod linux;
 mod load;
 mod resources;
+pub mod state;
 
 pub use config::*;
 pub use linux::*;
 pub use load::{load, parse, SpecError};
 pub use resources::*;
+pub use state::{rfc3339_nanos, State, Status, OCI_VERSION};
