@@ -5,6 +5,9 @@ mod linux;
 mod load;
 mod resources;
 pub mod state;
+pub mod template;
+#[cfg(test)]
+mod testdir;
 
 pub use config::*;
 pub use linux::*;
