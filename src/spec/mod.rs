@@ -3,6 +3,8 @@
 mod config;
 mod linux;
 mod load;
+#[cfg(test)]
+mod parse_tests;
 mod resources;
 pub mod state;
 pub mod template;
