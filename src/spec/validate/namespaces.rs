@@ -28,6 +28,7 @@ pub(super) fn check(spec: &Spec, linux: &Linux, at: &Blame) -> Checked {
     check_list(&linux.namespaces, at)?;
     let namespaces = Namespaces::of(linux);
     check_uts(spec, &namespaces, at)?;
+    check_restricted_paths(linux, &namespaces, at)?;
     check_time_offsets(&linux.time_offsets, &namespaces, at)
 }
 
@@ -72,6 +73,24 @@ fn check_uts(spec: &Spec, namespaces: &Namespaces, at: &Blame) -> Checked {
         }
     }
     Ok(())
+}
+
+/// Masking and read-only bind mounts made in the host's mount namespace would hide host paths.
+fn check_restricted_paths(linux: &Linux, namespaces: &Namespaces, at: &Blame) -> Checked {
+    if namespaces.get(NamespaceType::Mount).is_some() {
+        return Ok(());
+    }
+    let lists = [
+        ("linux.maskedPaths", &linux.masked_paths),
+        ("linux.readonlyPaths", &linux.readonly_paths),
+    ];
+    match lists.iter().find(|(_, paths)| !paths.is_empty()) {
+        Some((field, _)) => at.fail(
+            *field,
+            "unable to restrict sys entries without a private MNT namespace",
+        ),
+        None => Ok(()),
+    }
 }
 
 /// The kernel takes offsets only before the first process enters a time namespace, so they
@@ -175,6 +194,30 @@ mod tests {
         assert!(fails(&spec, &b)
             .ends_with(": domainname: unable to set domainname without a private UTS namespace"));
         spec.domainname = None;
+        validate(&spec, b.path()).unwrap();
+    }
+
+    #[test]
+    fn masked_and_readonly_paths_need_a_mount_namespace() {
+        let b = Bundle::new();
+        let mut spec = b.spec();
+        remove(&mut spec, NamespaceType::Mount);
+        let msg = "unable to restrict sys entries without a private MNT namespace";
+        assert!(fails(&spec, &b).ends_with(&format!(": linux.maskedPaths: {msg}")));
+        spec.linux.as_mut().unwrap().masked_paths.clear();
+        assert!(fails(&spec, &b).ends_with(&format!(": linux.readonlyPaths: {msg}")));
+        spec.linux.as_mut().unwrap().readonly_paths.clear();
+        validate(&spec, b.path()).unwrap();
+    }
+
+    #[test]
+    fn no_linux_section_means_no_namespaces() {
+        let b = Bundle::new();
+        let mut spec = b.spec();
+        spec.linux = None;
+        assert!(fails(&spec, &b)
+            .ends_with(": hostname: unable to set hostname without a private UTS namespace"));
+        spec.hostname = None;
         validate(&spec, b.path()).unwrap();
     }
 
