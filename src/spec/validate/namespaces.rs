@@ -1,5 +1,5 @@
 //! The namespace list, and the settings that only make sense inside a namespace of their own:
-//! hostname, domainname and clock offsets.
+//! hostname, domainname, masked/read-only paths and clock offsets.
 
 use super::{Blame, Checked};
 use crate::spec::{Linux, Namespace, NamespaceType, Spec, TimeOffset};
