@@ -1,7 +1,7 @@
 //! Who owns a container: the user running husk, by name as `list` shows it.
 
 pub fn name() -> String {
-    let uid = crate::sys::ids::euid();
+    let uid = crate::sys::ids::effective_uid();
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     lookup(&passwd, uid).unwrap_or_else(|| uid.to_string())
 }

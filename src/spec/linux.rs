@@ -10,25 +10,23 @@ use std::path::PathBuf;
 #[serde(rename_all = "camelCase")]
 pub struct Linux {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub namespaces: Vec<Namespace>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uid_mappings: Vec<IdMapping>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gid_mappings: Vec<IdMapping>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub time_offsets: BTreeMap<String, TimeOffset>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub devices: Vec<Device>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cgroups_path: Option<String>,
+    pub sysctl: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rootfs_propagation: Option<String>,
+    pub cgroups_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<Namespace>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<Device>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seccomp: Option<Seccomp>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub sysctl: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rootfs_propagation: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub masked_paths: Vec<PathBuf>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -39,6 +37,8 @@ pub struct Linux {
     pub intel_rdt: Option<IntelRdt>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personality: Option<Personality>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub time_offsets: BTreeMap<String, TimeOffset>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -94,18 +94,27 @@ pub struct Namespace {
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 pub struct TimeOffset {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub secs: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub nanosecs: u32,
+}
+
+// Go's `omitempty` drops zero offsets; skipping them keeps our output identical to runc's.
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {
+    pub path: PathBuf,
     #[serde(rename = "type")]
     pub kind: String,
-    pub path: PathBuf,
     #[serde(default)]
     pub major: i64,
     #[serde(default)]

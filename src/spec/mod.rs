@@ -3,9 +3,18 @@
 mod config;
 mod linux;
 mod load;
+#[cfg(test)]
+mod parse_tests;
 mod resources;
+pub mod state;
+pub mod template;
+#[cfg(test)]
+mod testdir;
+mod validate;
 
 pub use config::*;
 pub use linux::*;
 pub use load::{load, parse, SpecError};
 pub use resources::*;
+pub use state::{rfc3339_nanos, State, Status, OCI_VERSION};
+pub use validate::{rootfs_path, validate};
