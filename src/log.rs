@@ -6,6 +6,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -53,7 +54,7 @@ pub fn debug(msg: &str) {
 
 fn write(level: &str, msg: &str) {
     let c = config();
-    let time = crate::spec::rfc3339_seconds(std::time::SystemTime::now());
+    let time = crate::spec::rfc3339_nanos(whole_seconds(SystemTime::now()));
     let line = match c.format {
         Format::Json => serde_json::json!({ "level": level, "msg": msg, "time": time }).to_string(),
         Format::Text => format!("time={time:?} level={level} msg={}", quote(msg)),
@@ -69,6 +70,16 @@ fn write(level: &str, msg: &str) {
     if !appended {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
+}
+
+/// logrus stamps lines to the second.
+fn whole_seconds(t: SystemTime) -> SystemTime {
+    UNIX_EPOCH
+        + Duration::from_secs(
+            t.duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        )
 }
 
 /// logrus quotes a message with Go's %q rules; JSON string escaping gives the same text for

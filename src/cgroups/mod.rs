@@ -2,6 +2,7 @@
 //! layout (v1 plus a cgroup2 mount, as on most older distributions) and unified v2. Resource
 //! limits are a later step; this module places, lists, signals and removes.
 
+mod cpuset;
 mod error;
 mod layout;
 mod path;
@@ -34,7 +35,7 @@ impl Cgroup {
     /// Creates every directory; on failure removes the ones it made.
     pub fn create(&self) -> Result<(), CgroupError> {
         for (i, dir) in self.dirs.iter().enumerate() {
-            if let Err(e) = fs::create_dir_all(dir) {
+            if let Err(e) = fs::create_dir_all(dir).and_then(|()| cpuset::inherit(dir)) {
                 self.dirs[..i].iter().for_each(|d| {
                     let _ = fs::remove_dir(d);
                 });

@@ -1,8 +1,9 @@
 //! `husk create`: a container parked until `start`. Also the shared flags of `create` and `run`.
 
+use super::flags::Flag;
 use super::{flags, Failure, Global};
 use husk::container::{self, ContainerError, CreateOptions};
-use lexopt::{Arg, Parser};
+use lexopt::Parser;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -30,14 +31,14 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
 }
 
 /// Reads one flag that `create` and `run` share; false if `a` is not one of them.
-pub fn create_flag(opts: &mut CreateOptions, a: &Arg, p: &mut Parser) -> Result<bool, Failure> {
+pub fn create_flag(opts: &mut CreateOptions, a: &Flag, p: &mut Parser) -> Result<bool, Failure> {
     match a {
-        Arg::Short('b') | Arg::Long("bundle") => opts.bundle = PathBuf::from(flags::string(p)?),
-        Arg::Long("pid-file") => opts.pid_file = Some(PathBuf::from(flags::string(p)?)),
-        Arg::Long("preserve-fds") => opts.preserve_fds = flags::number(p, "preserve-fds")?,
-        Arg::Long("no-pivot") => opts.no_pivot = true,
-        Arg::Long("no-new-keyring") => opts.no_new_keyring = true,
-        Arg::Long("console-socket") => {
+        a if a.is(Some('b'), "bundle") => opts.bundle = PathBuf::from(flags::string(p)?),
+        a if a.is(None, "pid-file") => opts.pid_file = Some(PathBuf::from(flags::string(p)?)),
+        a if a.is(None, "preserve-fds") => opts.preserve_fds = flags::number(p, "preserve-fds")?,
+        a if a.is(None, "no-pivot") => opts.no_pivot = true,
+        a if a.is(None, "no-new-keyring") => opts.no_new_keyring = true,
+        a if a.is(None, "console-socket") => {
             return Err(flags::UsageError(format!(
                 "--console-socket {}: terminals are not supported yet",
                 flags::string(p)?

@@ -2,7 +2,6 @@
 
 use super::{flags, Failure, Global};
 use husk::container::Container;
-use lexopt::Arg;
 use std::ffi::OsString;
 
 const HELP: &str = "usage: husk delete [--force|-f] ID
@@ -12,8 +11,9 @@ Removes a stopped or created container; --force kills a running one first.";
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut force = false;
     let ids = super::parse(rest, "delete", HELP, |a, _| {
-        force |= matches!(a, Arg::Short('f') | Arg::Long("force"));
-        Ok(force)
+        let matched = a.is(Some('f'), "force");
+        force |= matched;
+        Ok(matched)
     })?;
     let id = flags::one_id(ids, "delete")?;
     Container::load(&g.root, &id)?.delete(force)?;

@@ -1,7 +1,7 @@
 //! Argument handling shared by the subcommands: Go-style single-dash long flags (`-pid-file`,
 //! `-no-subreaper`, as containerd sends them) become `--` flags before lexopt reads them.
 
-use lexopt::{Arg, Parser};
+use lexopt::{Arg, Parser, ValueExt};
 use std::ffi::OsString;
 use std::fmt;
 
@@ -47,6 +47,29 @@ pub fn normalize(
     out
 }
 
+/// A flag read from the command line, owned so the parser can be asked for its value.
+pub enum Flag {
+    Short(char),
+    Long(String),
+}
+
+impl Flag {
+    /// Whether this is `-short` or `--long` (also spelled `-long`, see `normalize`).
+    pub fn is(&self, short: Option<char>, long: &str) -> bool {
+        match self {
+            Flag::Short(c) => Some(*c) == short,
+            Flag::Long(l) => l == long,
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Flag::Short(c) => format!("-{c}"),
+            Flag::Long(l) => format!("--{l}"),
+        }
+    }
+}
+
 pub fn string(p: &mut Parser) -> Result<String, UsageError> {
     Ok(p.value()?.string()?)
 }
@@ -59,6 +82,10 @@ pub fn number(p: &mut Parser, flag: &str) -> Result<i32, UsageError> {
 
 pub fn unexpected(arg: Arg, command: &str) -> UsageError {
     UsageError(format!("{command}: {}", arg.unexpected()))
+}
+
+pub fn unknown(flag: &Flag, command: &str) -> UsageError {
+    UsageError(format!("{command}: invalid option '{}'", flag.name()))
 }
 
 /// The one operand most commands take: the container id.

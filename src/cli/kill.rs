@@ -2,7 +2,6 @@
 
 use super::{flags::UsageError, Failure, Global};
 use husk::container::Container;
-use lexopt::Arg;
 use std::ffi::OsString;
 
 const HELP: &str = "usage: husk kill [--all|-a] ID [SIGNAL]
@@ -13,8 +12,9 @@ init, or with --all to every process in the container.";
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut all = false;
     let ops = super::parse(rest, "kill", HELP, |a, _| {
-        all |= matches!(a, Arg::Short('a') | Arg::Long("all"));
-        Ok(all)
+        let matched = a.is(Some('a'), "all");
+        all |= matched;
+        Ok(matched)
     })?;
     let (id, sig) = match ops.as_slice() {
         [id] => (id, libc::SIGTERM),

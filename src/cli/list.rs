@@ -2,7 +2,6 @@
 
 use super::{flags, flags::UsageError, Failure, Global};
 use husk::spec::State;
-use lexopt::Arg;
 use std::ffi::OsString;
 
 const HELP: &str = "usage: husk list [--format|-f table|json] [--quiet|-q]
@@ -19,8 +18,8 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut format = Format::Table;
     let ops = super::parse(rest, "list", HELP, |a, p| {
         match a {
-            Arg::Short('q') | Arg::Long("quiet") => format = Format::Quiet,
-            Arg::Short('f') | Arg::Long("format") => match flags::string(p)?.as_str() {
+            a if a.is(Some('q'), "quiet") => format = Format::Quiet,
+            a if a.is(Some('f'), "format") => match flags::string(p)?.as_str() {
                 "table" => format = Format::Table,
                 "json" => format = Format::Json,
                 other => {

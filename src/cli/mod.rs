@@ -10,9 +10,9 @@ mod spec;
 mod start;
 mod state;
 
-use flags::UsageError;
+use flags::{Flag, UsageError};
 use husk::log;
-use lexopt::{Arg, Parser};
+use lexopt::{Arg, Parser, ValueExt};
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
@@ -135,13 +135,25 @@ pub fn help(text: &str) -> ! {
     std::process::exit(0);
 }
 
+fn take(
+    flag: Flag,
+    p: &mut Parser,
+    on_flag: &mut impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
+    command: &str,
+) -> Result<(), Failure> {
+    match on_flag(&flag, p)? {
+        true => Ok(()),
+        false => Err(flags::unknown(&flag, command).into()),
+    }
+}
+
 /// Reads a subcommand's arguments: `on_flag` takes each flag (and its value from the
 /// parser), operands are collected and returned.
 pub fn parse(
     rest: Vec<OsString>,
     command: &str,
     help_text: &str,
-    mut on_flag: impl FnMut(&Arg, &mut Parser) -> Result<bool, Failure>,
+    mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
 ) -> Result<Vec<String>, Failure> {
     let mut p = Parser::from_args(rest);
     let mut operands = Vec::new();
@@ -149,11 +161,8 @@ pub fn parse(
         match arg {
             Arg::Short('h') | Arg::Long("help") => help(help_text),
             Arg::Value(v) => operands.push(v.string()?),
-            ref flag => {
-                if !on_flag(flag, &mut p)? {
-                    return Err(flags::unexpected(arg, command).into());
-                }
-            }
+            Arg::Short(c) => take(Flag::Short(c), &mut p, &mut on_flag, command)?,
+            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, &mut on_flag, command)?,
         }
     }
     Ok(operands)

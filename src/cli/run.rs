@@ -4,7 +4,6 @@ use super::create::{create_flag, failure};
 use super::{flags, Failure, Global};
 use husk::container::{self, Container, CreateOptions};
 use husk::sys::{signal, wait};
-use lexopt::Arg;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -27,9 +26,9 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let (mut detach, mut keep) = (false, false);
     let ids = super::parse(rest, "run", HELP, |a, p| {
         match a {
-            Arg::Short('d') | Arg::Long("detach") => detach = true,
-            Arg::Long("keep") => keep = true,
-            Arg::Long("no-subreaper") => {}
+            a if a.is(Some('d'), "detach") => detach = true,
+            a if a.is(None, "keep") => keep = true,
+            a if a.is(None, "no-subreaper") => {}
             _ => return create_flag(&mut opts, a, p),
         }
         Ok(true)

@@ -12,7 +12,12 @@ pub struct ContainerBuilder {
 impl ContainerBuilder {
     /// A container `id` under the default root, /run/husk, from the current directory's bundle.
     pub fn new(id: &str) -> ContainerBuilder {
-        let opts = CreateOptions { id: id.into(), root: PathBuf::from("/run/husk"), bundle: PathBuf::from("."), ..Default::default() };
+        let opts = CreateOptions {
+            id: id.into(),
+            root: PathBuf::from("/run/husk"),
+            bundle: PathBuf::from("."),
+            ..Default::default()
+        };
         ContainerBuilder { opts }
     }
 

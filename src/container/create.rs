@@ -86,10 +86,10 @@ fn build(
     Ok(saved)
 }
 
-/// The bundle as an absolute path, as the state reports it (symlinks are kept, like runc).
+/// The bundle as a clean absolute path, as the state reports it (symlinks are kept, like runc).
 fn absolute(bundle: &Path) -> Result<PathBuf, ContainerError> {
     let cwd = std::env::current_dir().map_err(|e| ContainerError::io("getcwd", ".", e))?;
-    let abs = cwd.join(bundle);
+    let abs = spec::clean_path(&cwd.join(bundle));
     if !abs.is_dir() {
         return Err(ContainerError::io(
             "bundle",

@@ -135,7 +135,10 @@ pub fn drop_bounding(keep: u64, last_cap: u32) -> Result<(), ProcessError> {
     Ok(())
 }
 
-/// Sets effective, permitted and inheritable, then makes the ambient set exactly `sets.ambient`.
+/// Sets effective, permitted and inheritable, then the ambient set. The kernel keeps a cap
+/// ambient only while it is permitted and inheritable; runc's own template lists ambient caps
+/// without inheritable ones and runc goes on without them, so husk raises just the ones the
+/// kernel can hold.
 pub fn apply(sets: &CapSets) -> Result<(), ProcessError> {
     sys::capset(sets.effective, sets.permitted, sets.inheritable).map_err(|e| {
         ProcessError::failed(
@@ -147,7 +150,7 @@ pub fn apply(sets: &CapSets) -> Result<(), ProcessError> {
             e,
         )
     })?;
-    raise_ambient(sets.ambient)
+    raise_ambient(sets.ambient & sets.permitted & sets.inheritable)
 }
 
 fn raise_ambient(ambient: u64) -> Result<(), ProcessError> {

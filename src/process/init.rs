@@ -2,9 +2,9 @@
 //! hooks, hostname, credentials, then parked on the exec fifo until `husk start`.
 
 use super::channel::{kind, Channel, ChannelError};
+use super::error::ProcessError;
 use super::hooks::{self, HookError};
 use super::init_config::InitConfig;
-use super::error::ProcessError;
 use super::{exec, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::spec::{Spec, Status};
@@ -79,7 +79,8 @@ fn init(chan: &Channel) -> Result<Infallible, InitError> {
     let mut cfg: InitConfig = chan.expect_json(kind::CONFIG)?;
     let spec = &cfg.spec;
     // Relative mount sources are relative to the bundle, as in runc.
-    std::env::set_current_dir(&cfg.state.bundle).map_err(|e| InitError::Io("chdir to the bundle", e))?;
+    std::env::set_current_dir(&cfg.state.bundle)
+        .map_err(|e| InitError::Io("chdir to the bundle", e))?;
     rootfs::prepare(spec, &cfg.rootfs)?;
     if needs_runtime_hooks(spec) {
         chan.send(kind::HOOKS, &[])?;

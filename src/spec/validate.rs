@@ -15,7 +15,7 @@ use super::Spec;
 use super::{Linux, SpecError};
 use std::path::{Path, PathBuf};
 
-pub use root::rootfs_path;
+pub use root::{clean, rootfs_path};
 
 type Checked = Result<(), SpecError>;
 

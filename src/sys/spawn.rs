@@ -19,15 +19,16 @@ pub fn spawn(
     for &(from, to) in fds {
         actions.dup2(from, to)?;
     }
+    let attrs = CleanSignals::new()?;
     let mut pid: libc::pid_t = 0;
     // SAFETY: path, argv and envp are NUL-terminated arrays of valid C strings that outlive the
-    // call; actions is initialised; attributes are null (defaults).
+    // call; actions and attrs are initialised.
     let rc = unsafe {
         libc::posix_spawn(
             &mut pid,
             path.as_ptr(),
             &actions.0,
-            std::ptr::null(),
+            &attrs.0,
             argv.as_ptr(),
             envp.as_ptr(),
         )
@@ -79,7 +80,8 @@ impl CleanSignals {
         check(unsafe { libc::posix_spawnattr_init(&mut raw) })?;
         let mut a = CleanSignals(raw);
         // SAFETY: sigset_t values are fully initialised by sigemptyset/sigfillset.
-        let (mut none, mut all): (libc::sigset_t, libc::sigset_t) = unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
+        let (mut none, mut all): (libc::sigset_t, libc::sigset_t) =
+            unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
         // SAFETY: pointers to valid sigset_t values.
         unsafe {
             libc::sigemptyset(&mut none);

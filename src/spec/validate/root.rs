@@ -56,7 +56,7 @@ pub fn rootfs_path(spec: &Spec, bundle: &Path) -> PathBuf {
 }
 
 /// Drops `.` and resolves `..` by text; `..` never climbs above `/`.
-fn clean(path: &Path) -> PathBuf {
+pub fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::from("/");
     for part in path.components() {
         match part {
