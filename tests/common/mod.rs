@@ -150,15 +150,25 @@ pub fn husk_raw(args: &[&str]) -> Out {
 /// the runtime's stdio and would otherwise hold a pipe open long after
 /// the runtime itself has exited.
 pub fn husk_with(args: &[&str], how: &Invocation) -> Out {
-    let mut cmd = Command::new(runtime());
-    if !how.no_root {
-        cmd.arg("--root").arg(state_root());
-    }
-    cmd.args(args);
+    let mut cmd = if how.no_root {
+        let mut cmd = Command::new(runtime());
+        cmd.args(args);
+        cmd
+    } else {
+        husk_command(args)
+    };
     if let Some(dir) = how.cwd {
         cmd.current_dir(dir);
     }
     run_captured(cmd, how.stdin)
+}
+
+/// The runtime with the private `--root`, for tests that need to shape
+/// the process themselves (extra fds, environment) before `run_captured`.
+pub fn husk_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(runtime());
+    cmd.arg("--root").arg(state_root()).args(args);
+    cmd
 }
 
 /// Runs any command with captured output and the harness timeout.
