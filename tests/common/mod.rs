@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::fs;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -708,8 +708,14 @@ pub fn assert_no_processes_in(rootfs: &Path) {
     );
 }
 
-/// Pids whose root or cwd lies in `rootfs`, as seen from the host.
+/// Pids living in `rootfs`. After pivot_root in its own mount namespace a
+/// process's root link reads as plain "/", so the root directory is
+/// compared by identity; before pivoting, its root or cwd path gives it
+/// away.
 pub fn processes_in(rootfs: &Path) -> Vec<u32> {
+    let Ok(identity) = fs::metadata(rootfs).map(|m| (m.dev(), m.ino())) else {
+        return Vec::new();
+    };
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -717,11 +723,15 @@ pub fn processes_in(rootfs: &Path) -> Vec<u32> {
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            ["root", "cwd"].iter().any(|link| {
-                fs::read_link(format!("/proc/{pid}/{link}"))
-                    .map(|target| target.starts_with(rootfs))
-                    .unwrap_or(false)
-            })
+            let root_is_rootfs = fs::metadata(format!("/proc/{pid}/root"))
+                .map(|m| (m.dev(), m.ino()) == identity)
+                .unwrap_or(false);
+            root_is_rootfs
+                || ["root", "cwd"].iter().any(|link| {
+                    fs::read_link(format!("/proc/{pid}/{link}"))
+                        .map(|target| target.starts_with(rootfs))
+                        .unwrap_or(false)
+                })
         })
         .collect()
 }
