@@ -1,0 +1,169 @@
+//! Bad input: every refusal is a clean error that names what was wrong,
+//! and leaves no state dir, cgroup, mount or process behind.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::fs;
+
+/// Creates from `bundle` under `id`, expects a failure, checks that
+/// nothing leaked, and returns the output for the caller's own checks.
+fn refused_create(bundle: &Bundle, id: &str) -> Out {
+    bundle.adopt(id);
+    let out = husk(&["create", "--bundle", bundle.dir_str(), id]);
+    assert!(!out.success(), "create {id:?} succeeded: {out}");
+    bundle.assert_clean(id);
+    out
+}
+
+#[test]
+fn malformed_json_names_the_config_file() {
+    let bundle = Bundle::new();
+    bundle.write();
+    fs::write(
+        bundle.dir().join("config.json"),
+        "{\"ociVersion\": \"1.0.2\", ",
+    )
+    .unwrap();
+    refused_create(&bundle, &unique_id("badjson")).assert_fails_naming("config.json");
+}
+
+#[test]
+fn a_mistyped_field_is_named_by_its_path() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!("sh -c true"));
+    bundle.write();
+    refused_create(&bundle, &unique_id("badfield")).assert_fails_naming("process.args");
+}
+
+#[test]
+fn a_mistyped_nested_field_is_named_by_its_path() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.user.uid", json!("root"));
+    bundle.write();
+    refused_create(&bundle, &unique_id("baduid")).assert_fails_naming("process.user.uid");
+}
+
+#[test]
+fn a_missing_rootfs_is_named() {
+    let mut bundle = Bundle::new();
+    bundle.set("root.path", json!("no-such-rootfs"));
+    bundle.write();
+    refused_create(&bundle, &unique_id("norootfs")).assert_fails_naming("no-such-rootfs");
+}
+
+#[test]
+fn a_path_like_id_is_refused_without_escaping_the_root() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let leaf = unique_id("escape");
+    let id = format!("../{leaf}");
+    refused_create(&bundle, &id).assert_fails_naming(&id);
+    let outside = state_root().parent().unwrap().join(&leaf);
+    assert!(!outside.exists(), "{} was created", outside.display());
+}
+
+#[test]
+fn an_empty_id_is_refused() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let out = husk(&["create", "--bundle", bundle.dir_str(), ""]);
+    assert!(!out.success(), "{out}");
+    assert!(out.stderr.to_lowercase().contains("id"), "{out}");
+    assert_eq!(out.code(), 1, "{out}");
+}
+
+#[test]
+fn an_overlong_id_is_refused() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let id = "a".repeat(1000);
+    let out = refused_create(&bundle, &id);
+    assert_eq!(out.code(), 1, "{out}");
+    assert!(out.stderr.to_lowercase().contains("id"), "{out}");
+}
+
+#[test]
+fn ids_with_forbidden_characters_are_refused() {
+    let bundle = Bundle::new();
+    bundle.write();
+    for bad in [".hidden", "a/b", "sp ace", "semi;colon", "star*"] {
+        let id = format!("{bad}{}", std::process::id());
+        refused_create(&bundle, &id).assert_fails_naming(&id);
+    }
+}
+
+#[test]
+fn a_duplicate_id_is_refused_and_the_first_survives() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let pid = state(&id)["pid"].clone();
+    bundle.create(&id).assert_fails_naming(&id);
+    let after = state(&id);
+    assert_eq!(after["status"], "created");
+    assert_eq!(after["pid"], pid);
+}
+
+#[test]
+fn starting_a_running_container_is_refused() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["start", &id]).assert_ok();
+    husk(&["start", &id]).assert_fails_naming("running");
+    assert_eq!(state(&id)["status"], "running");
+}
+
+#[test]
+fn deleting_a_running_container_needs_force() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["start", &id]).assert_ok();
+    let out = husk(&["delete", &id]).assert_fails_naming(&id);
+    assert!(out.stderr.contains("running"), "{out}");
+    assert_eq!(state(&id)["status"], "running");
+    husk(&["delete", "--force", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn a_nonexistent_executable_is_named_and_leaves_nothing() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["/bin/no-such-binary"]));
+    bundle.write();
+    let id = bundle.id();
+    let out = husk(&["run", "--bundle", bundle.dir_str(), &id]);
+    assert!(!out.success(), "{out}");
+    bundle.assert_clean(&id);
+    out.assert_fails_naming("/bin/no-such-binary");
+}
+
+#[test]
+fn commands_on_an_unknown_id_say_it_does_not_exist() {
+    let id = unique_id("ghost");
+    for args in [
+        vec!["state", id.as_str()],
+        vec!["start", id.as_str()],
+        vec!["kill", id.as_str()],
+        vec!["delete", id.as_str()],
+    ] {
+        let out = husk(&args).assert_code(1);
+        assert!(out.stderr.contains("does not exist"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn an_unknown_signal_is_named() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["kill", &id, "SIGNOPE"]).assert_fails_naming("SIGNOPE");
+    assert_eq!(state(&id)["status"], "created");
+}

@@ -1,0 +1,452 @@
+//! The container lifecycle as callers drive it: create, start, state,
+//! kill, delete, list, run, and the command-line spellings they use.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::fs;
+use std::path::Path;
+use std::thread;
+use std::time::Duration;
+
+/// A payload that stays up until signalled and tells the host when its
+/// traps are in place, so a signal is never sent before it can be caught.
+fn trapping_payload(bundle: &mut Bundle) -> std::path::PathBuf {
+    let shared = bundle.share();
+    bundle.sh(
+        "trap 'exit 10' USR1; trap 'exit 11' HUP; trap 'exit 12' USR2; trap 'exit 15' TERM; \
+         touch /shared/ready; sleep 1000 & wait",
+    );
+    shared.join("ready")
+}
+
+fn wait_ready(marker: &Path) {
+    assert!(
+        wait_for(Duration::from_secs(10), || marker.exists()),
+        "payload never became ready"
+    );
+}
+
+#[test]
+fn run_exits_with_the_payload_status() {
+    let mut bundle = Bundle::new();
+    bundle.sh("exit 42");
+    let id = bundle.id();
+    bundle.run(&id).assert_code(42);
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn run_passes_payload_output_through() {
+    let mut bundle = Bundle::new();
+    bundle.sh("echo out; echo err >&2");
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(out.stdout, "out\n");
+    assert!(out.stderr.contains("err\n"), "{out}");
+}
+
+/// Sends `signal` (in the spelling under test) to a foreground `run`
+/// and returns run's exit status.
+fn run_and_kill(signal: Option<&str>) -> i32 {
+    let mut bundle = Bundle::new();
+    let marker = trapping_payload(&mut bundle);
+    let id = bundle.id();
+    let status = thread::scope(|s| {
+        let runner = s.spawn(|| bundle.run(&id));
+        wait_ready(&marker);
+        let mut args = vec!["kill", id.as_str()];
+        args.extend(signal);
+        husk(&args).assert_ok();
+        runner.join().expect("run thread").code()
+    });
+    bundle.assert_clean(&id);
+    status
+}
+
+#[test]
+fn kill_defaults_to_sigterm() {
+    assert_eq!(run_and_kill(None), 15);
+}
+
+#[test]
+fn kill_accepts_a_name_without_sig() {
+    assert_eq!(run_and_kill(Some("USR1")), 10);
+}
+
+#[test]
+fn kill_accepts_a_name_with_sig() {
+    assert_eq!(run_and_kill(Some("SIGUSR2")), 12);
+}
+
+#[test]
+fn kill_accepts_a_number() {
+    assert_eq!(run_and_kill(Some(&libc::SIGHUP.to_string())), 11);
+}
+
+#[test]
+fn run_dying_of_a_signal_exits_128_plus_n() {
+    assert_eq!(run_and_kill(Some("KILL")), 128 + libc::SIGKILL);
+}
+
+#[test]
+fn create_parks_init_until_start() {
+    let mut bundle = Bundle::new();
+    let shared = bundle.share();
+    bundle.sh("touch /shared/started; sleep 1000");
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+
+    let created = state(&id);
+    assert_eq!(created["status"], "created");
+    let pid = created["pid"].as_i64().expect("pid");
+    assert!(pid > 0, "created container has pid {pid}");
+    assert!(Path::new(&format!("/proc/{pid}")).exists());
+    assert!(!shared.join("started").exists(), "payload ran before start");
+
+    husk(&["start", &id]).assert_ok();
+    assert!(wait_for(Duration::from_secs(10), || shared
+        .join("started")
+        .exists()));
+    let running = state(&id);
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["pid"], created["pid"]);
+
+    husk(&["kill", &id, "KILL"]).assert_ok();
+    wait_status(&id, "stopped");
+    assert_eq!(state(&id)["pid"], 0);
+    husk(&["delete", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn state_is_laid_out_like_runcs() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.set("annotations", json!({"org.husk.test": "yes"}));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let out = husk(&["state", &id]).assert_ok();
+
+    assert!(
+        out.stdout.starts_with("{\n  \"ociVersion\""),
+        "not 2-space indented: {out}"
+    );
+    let state: Value = serde_json::from_str(&out.stdout).expect("state JSON");
+    assert_eq!(state["ociVersion"], bundle.config["ociVersion"]);
+    assert_eq!(state["id"], id.as_str());
+    assert_eq!(state["status"], "created");
+    assert_eq!(state["bundle"], bundle.dir_str());
+    assert_eq!(state["rootfs"], bundle.rootfs().to_str().unwrap());
+    assert_eq!(state["annotations"], json!({"org.husk.test": "yes"}));
+    assert!(state["owner"].is_string(), "owner missing: {state}");
+    let created = state["created"].as_str().expect("created");
+    assert!(
+        is_rfc3339_nanos(created),
+        "created is not RFC 3339 with nanoseconds: {created}"
+    );
+}
+
+/// `2026-11-23T19:30:13.585720621Z`: date, time, fraction, zone.
+fn is_rfc3339_nanos(text: &str) -> bool {
+    let Some((date, time)) = text.split_once('T') else {
+        return false;
+    };
+    let Some((clock, fraction)) = time.split_once('.') else {
+        return false;
+    };
+    let digits = fraction.trim_end_matches('Z');
+    date.len() == 10
+        && clock.len() == 8
+        && fraction.ends_with('Z')
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+#[test]
+fn pid_file_holds_the_init_pid() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.write();
+    let id = bundle.id();
+    let pid_file = bundle.dir().join("init.pid");
+    husk(&[
+        "create",
+        "--bundle",
+        bundle.dir_str(),
+        "--pid-file",
+        pid_file.to_str().unwrap(),
+        &id,
+    ])
+    .assert_ok();
+    let written = fs::read_to_string(&pid_file).expect("pid file");
+    assert_eq!(
+        json!(written.trim().parse::<i64>().unwrap()),
+        state(&id)["pid"]
+    );
+}
+
+#[test]
+fn flags_accept_equals_and_short_spellings() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.write();
+    let id = bundle.id();
+    let pid_file = bundle.dir().join("pid");
+    let bundle_flag = format!("--bundle={}", bundle.dir_str());
+    let pid_flag = format!("--pid-file={}", pid_file.display());
+    husk(&["create", &bundle_flag, &pid_flag, &id]).assert_ok();
+    assert!(pid_file.exists());
+    husk(&["delete", "--force", &id]).assert_ok();
+
+    let id = bundle.id();
+    husk(&["create", "-b", bundle.dir_str(), &id]).assert_ok();
+    assert_eq!(state(&id)["status"], "created");
+}
+
+#[test]
+fn single_dash_long_flags_are_accepted() {
+    let mut bundle = Bundle::new();
+    bundle.sh("exit 3");
+    bundle.write();
+    let id = bundle.id();
+    husk(&["run", "-no-subreaper", "-bundle", bundle.dir_str(), &id]).assert_code(3);
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn run_detached_returns_with_the_container_running() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.write();
+    let id = bundle.id();
+    husk(&["run", "-d", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    assert_eq!(state(&id)["status"], "running");
+    husk(&["delete", "--force", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn run_keep_leaves_a_stopped_container() {
+    let mut bundle = Bundle::new();
+    bundle.sh("exit 0");
+    bundle.write();
+    let id = bundle.id();
+    husk(&["run", "--keep", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    assert_eq!(state(&id)["status"], "stopped");
+    husk(&["delete", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn delete_force_kills_a_running_container() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["start", &id]).assert_ok();
+    let pid = state(&id)["pid"].as_i64().unwrap();
+    husk(&["delete", "--force", &id]).assert_ok();
+    let proc_dir = format!("/proc/{pid}");
+    assert!(wait_for(Duration::from_secs(2), || !Path::new(&proc_dir).exists()));
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn delete_removes_a_created_container_with_force() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["delete", "--force", &id]).assert_ok();
+    husk(&["state", &id]).assert_fails_naming("does not exist");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn kill_all_signals_every_process() {
+    let mut bundle = Bundle::new();
+    bundle.sh("sleep 1000 & sleep 1000 & wait");
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["start", &id]).assert_ok();
+    husk(&["kill", "--all", &id, "KILL"]).assert_ok();
+    wait_status(&id, "stopped");
+    husk(&["delete", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn list_shows_containers_in_every_format() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let root = bundle.dir().join("state");
+    let root_str = root.to_str().unwrap();
+    let id = unique_id("list");
+    bundle.write();
+    husk_raw(&[
+        "--root",
+        root_str,
+        "create",
+        "--bundle",
+        bundle.dir_str(),
+        &id,
+    ])
+    .assert_ok();
+    let guard = ForeignRoot(root_str, &id);
+
+    let quiet = husk_raw(&["--root", root_str, "list", "-q"]).assert_ok();
+    assert_eq!(quiet.stdout, format!("{id}\n"));
+
+    let table = husk_raw(&["--root", root_str, "list"]).assert_ok();
+    let mut rows = table.stdout.lines();
+    let header: Vec<&str> = rows.next().unwrap_or("").split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]
+    );
+    let row: Vec<&str> = rows.next().unwrap_or("").split_whitespace().collect();
+    assert_eq!(row[0], id);
+    assert_eq!(row[2], "created");
+    assert_eq!(row[3], bundle.dir_str());
+
+    let listed = husk_raw(&["--root", root_str, "list", "--format", "json"]).assert_ok();
+    let items: Value = serde_json::from_str(&listed.stdout).expect("list JSON");
+    assert_eq!(items[0]["id"], id.as_str());
+    assert_eq!(items[0]["status"], "created");
+    assert_eq!(items.as_array().map(Vec::len), Some(1));
+    drop(guard);
+}
+
+/// Force-deletes a container kept under a root other than the harness's.
+struct ForeignRoot<'a>(&'a str, &'a str);
+
+impl Drop for ForeignRoot<'_> {
+    fn drop(&mut self) {
+        husk_raw(&["--root", self.0, "delete", "--force", self.1]);
+    }
+}
+
+#[test]
+fn list_json_prints_null_when_empty() {
+    let bundle = Bundle::new();
+    let root = bundle.dir().join("empty-root");
+    let out = husk_raw(&["--root", root.to_str().unwrap(), "list", "--format=json"]).assert_ok();
+    assert_eq!(out.stdout.trim(), "null");
+}
+
+#[test]
+fn errors_use_the_text_log_line() {
+    let id = unique_id("ghost");
+    let out = husk(&["state", &id]).assert_code(1);
+    assert!(out.stderr.starts_with("time=\""), "{out}");
+    assert!(
+        out.stderr
+            .contains("level=error msg=\"container does not exist\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_log_holds_one_object_per_error() {
+    let bundle = Bundle::new();
+    let log = bundle.dir().join("log.json");
+    let id = unique_id("ghost");
+    husk(&[
+        "--log",
+        log.to_str().unwrap(),
+        "--log-format=json",
+        "delete",
+        &id,
+    ])
+    .assert_code(1);
+    let text = fs::read_to_string(&log).expect("log file");
+    let last = text.lines().last().expect("a log line");
+    let entry: Value = serde_json::from_str(last).expect("log line is JSON");
+    assert_eq!(entry["level"], "error");
+    assert!(entry["msg"].as_str().unwrap().contains("does not exist"));
+    assert!(entry["time"].is_string());
+}
+
+#[test]
+fn global_flags_callers_pass_are_accepted() {
+    let out = husk(&[
+        "--debug",
+        "--systemd-cgroup",
+        "--rootless=false",
+        "--log-format",
+        "text",
+        "list",
+        "-q",
+    ]);
+    assert!(out.success(), "{out}");
+}
+
+#[test]
+fn version_names_husk_then_commit_and_spec() {
+    let out = husk_raw(&["--version"]).assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].starts_with("husk version "), "{out}");
+    assert!(lines.iter().any(|l| l.starts_with("commit: ")), "{out}");
+    assert!(lines.iter().any(|l| l.starts_with("spec: 1.")), "{out}");
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in [
+        "spec", "create", "start", "run", "state", "kill", "delete", "list",
+    ] {
+        let out = husk_raw(&[command, "--help"]);
+        assert_eq!(out.code(), 0, "{command} --help: {out}");
+        assert!(out.stdout.contains(command), "{command} --help: {out}");
+    }
+}
+
+#[test]
+fn spec_writes_a_config_runc_accepts() {
+    let bundle = Bundle::new();
+    fs::remove_file(bundle.dir().join("config.json")).ok();
+    husk_raw(&["spec", "--bundle", bundle.dir_str()]).assert_ok();
+    let path = bundle.dir().join("config.json");
+    let mut config: Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).expect("spec JSON");
+    assert_eq!(config["root"]["path"], "rootfs");
+    config["process"]["terminal"] = json!(false);
+    config["process"]["args"] = json!(["sh", "-c", "echo accepted"]);
+    fs::write(&path, config.to_string()).unwrap();
+
+    let runc = Path::new("/usr/sbin/runc");
+    if runc.exists() {
+        let mut cmd = std::process::Command::new(runc);
+        let root = bundle.dir().join("runc-root");
+        cmd.arg("--root")
+            .arg(&root)
+            .args(["run", "--bundle", bundle.dir_str()]);
+        cmd.arg(unique_id("specrunc"));
+        let out = run_captured(cmd, None).assert_ok();
+        assert_eq!(out.stdout, "accepted\n");
+    }
+}
+
+#[test]
+fn spec_refuses_to_overwrite() {
+    let bundle = Bundle::new();
+    husk_raw(&["spec", "--bundle", bundle.dir_str()]).assert_ok();
+    husk_raw(&["spec", "--bundle", bundle.dir_str()]).assert_fails_naming("config.json");
+}
+
+#[test]
+fn spec_rootless_adds_a_user_namespace() {
+    let bundle = Bundle::new();
+    husk_raw(&["spec", "--rootless", "--bundle", bundle.dir_str()]).assert_ok();
+    let text = fs::read_to_string(bundle.dir().join("config.json")).unwrap();
+    let config: Value = serde_json::from_str(&text).unwrap();
+    let kinds: Vec<&Value> = config["linux"]["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ns| &ns["type"])
+        .collect();
+    assert!(kinds.contains(&&json!("user")), "{text}");
+    assert!(config["linux"]["uidMappings"].is_array(), "{text}");
+}

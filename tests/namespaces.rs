@@ -1,0 +1,178 @@
+//! Namespaces: each kind created fresh or joined by path, observed from
+//! inside the container.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::fs;
+
+/// (config type, /proc/self/ns link name)
+const KINDS: [(&str, &str); 6] = [
+    ("pid", "pid"),
+    ("network", "net"),
+    ("ipc", "ipc"),
+    ("uts", "uts"),
+    ("mount", "mnt"),
+    ("cgroup", "cgroup"),
+];
+
+fn host_ns(link: &str) -> String {
+    fs::read_link(format!("/proc/self/ns/{link}"))
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The payload's namespace links, in KINDS order.
+fn payload_namespaces(bundle: &mut Bundle) -> Vec<String> {
+    let script: Vec<String> = KINDS
+        .iter()
+        .map(|(_, link)| format!("readlink /proc/self/ns/{link}"))
+        .collect();
+    bundle.sh(&script.join("; "));
+    let out = bundle.run_once().assert_ok();
+    out.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn each_configured_namespace_is_new() {
+    let mut bundle = Bundle::new();
+    bundle.namespace("cgroup", None);
+    let inside = payload_namespaces(&mut bundle);
+    assert_eq!(inside.len(), KINDS.len());
+    for ((kind, link), seen) in KINDS.iter().zip(&inside) {
+        assert_ne!(*seen, host_ns(link), "{kind} namespace is the host's");
+    }
+}
+
+#[test]
+fn an_unlisted_namespace_is_the_hosts() {
+    let mut bundle = Bundle::new();
+    let namespaces = json!([{"type": "pid"}, {"type": "mount"}]);
+    bundle.set("linux.namespaces", namespaces);
+    bundle.remove("hostname");
+    let inside = payload_namespaces(&mut bundle);
+    for ((kind, link), seen) in KINDS.iter().zip(&inside) {
+        let shared = !matches!(*kind, "pid" | "mount");
+        assert_eq!(*seen == host_ns(link), shared, "{kind}: {seen}");
+    }
+}
+
+#[test]
+fn the_payload_is_pid_1() {
+    let mut bundle = Bundle::new();
+    bundle.sh("echo $$");
+    assert_eq!(line(&bundle.run_once().assert_ok()), "1");
+}
+
+#[test]
+fn a_new_network_namespace_has_only_loopback() {
+    let mut bundle = Bundle::new();
+    bundle.sh("ls /sys/class/net");
+    assert_eq!(line(&bundle.run_once().assert_ok()), "lo");
+}
+
+#[test]
+fn a_cgroup_namespace_roots_every_hierarchy() {
+    let mut bundle = Bundle::new();
+    bundle.namespace("cgroup", None);
+    bundle.sh("cat /proc/self/cgroup");
+    let out = bundle.run_once().assert_ok();
+    assert!(!out.stdout.is_empty());
+    for row in out.stdout.lines() {
+        assert!(row.ends_with(":/"), "not rooted: {row}\n{out}");
+    }
+}
+
+#[test]
+fn a_user_namespace_gets_the_configured_maps() {
+    let mut bundle = Bundle::new();
+    bundle.namespace("user", None);
+    let map = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+    bundle.set("linux.uidMappings", map.clone());
+    bundle.set("linux.gidMappings", map);
+    // cgroupfs cannot be mounted from a user namespace without a cgroup
+    // namespace of its own.
+    bundle.config["mounts"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|m| m["type"] != "cgroup");
+    bundle.sh("cat /proc/self/uid_map /proc/self/gid_map; id -u");
+    let out = bundle.run_once().assert_ok();
+    let rows: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["0", "100000", "65536"],
+            vec!["0", "100000", "65536"],
+            vec!["0"]
+        ]
+    );
+}
+
+#[test]
+fn a_time_namespace_applies_the_offsets() {
+    const YEAR: u64 = 365 * 24 * 3600;
+    let mut bundle = Bundle::new();
+    bundle.namespace("time", None);
+    bundle.set(
+        "linux.timeOffsets",
+        json!({"boottime": {"secs": YEAR, "nanosecs": 0},
+               "monotonic": {"secs": YEAR, "nanosecs": 0}}),
+    );
+    bundle.sh("cat /proc/uptime");
+    let before = host_uptime();
+    let out = bundle.run_once().assert_ok();
+    let inside: f64 = out
+        .stdout
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let after = host_uptime();
+    let offset = YEAR as f64;
+    assert!(
+        inside >= before + offset && inside <= after + offset,
+        "uptime {inside} is not host uptime ({before}..{after}) + {offset}"
+    );
+}
+
+fn host_uptime() -> f64 {
+    let text = fs::read_to_string("/proc/uptime").unwrap();
+    text.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn namespaces_are_joined_by_path() {
+    let mut host = Bundle::new();
+    host.set("hostname", json!("joined-host"));
+    host.set("process.args", json!(["sleep", "1000"]));
+    let first = host.id();
+    host.create(&first).assert_ok();
+    let pid = state(&first)["pid"].as_i64().unwrap();
+    let ns = |link: &str| {
+        fs::read_link(format!("/proc/{pid}/ns/{link}"))
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+
+    let mut guest = Bundle::new();
+    guest.namespace("network", Some(&format!("/proc/{pid}/ns/net")));
+    guest.namespace("uts", Some(&format!("/proc/{pid}/ns/uts")));
+    guest.namespace("ipc", Some(&format!("/proc/{pid}/ns/ipc")));
+    guest.remove("hostname");
+    guest.sh("for ns in net uts ipc; do readlink /proc/self/ns/$ns; done; hostname");
+    let out = guest.run_once().assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [ns("net"), ns("uts"), ns("ipc"), "joined-host".to_string()]
+    );
+}

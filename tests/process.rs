@@ -1,0 +1,275 @@
+//! The payload process as configured by `process`: what it runs, as whom,
+//! with which privileges, limits and file descriptors.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::time::Duration;
+
+/// `/proc/self/status` of the payload, as field name -> value.
+fn payload_status(bundle: &mut Bundle) -> BTreeMap<String, String> {
+    bundle.sh("cat /proc/self/status");
+    let out = bundle.run_once().assert_ok();
+    out.stdout
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect()
+}
+
+fn cap_mask(names: &[&str]) -> String {
+    let mask = names.iter().fold(0u64, |mask, name| {
+        let bit = match *name {
+            "CAP_CHOWN" => 0,
+            "CAP_KILL" => 5,
+            "CAP_NET_BIND_SERVICE" => 10,
+            "CAP_AUDIT_WRITE" => 29,
+            other => panic!("no bit known for {other}"),
+        };
+        mask | 1 << bit
+    });
+    format!("{mask:016x}")
+}
+
+#[test]
+fn args_env_and_cwd_reach_the_payload() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "process.args",
+        json!(["sh", "-c", "echo \"$0 $1 $GREETING\"; pwd", "zero", "one"]),
+    );
+    bundle.push("process.env", json!("GREETING=hello"));
+    bundle.set("process.cwd", json!("/etc"));
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(out.stdout, "zero one hello\n/etc\n");
+}
+
+#[test]
+fn user_groups_and_umask_are_applied() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "process.user",
+        json!({"uid": 1000, "gid": 1000, "additionalGids": [5, 65534], "umask": 0o027}),
+    );
+    let status = payload_status(&mut bundle);
+    assert_eq!(
+        status["Uid"].split_whitespace().collect::<Vec<_>>(),
+        ["1000"; 4]
+    );
+    assert_eq!(
+        status["Gid"].split_whitespace().collect::<Vec<_>>(),
+        ["1000"; 4]
+    );
+    assert_eq!(
+        status["Groups"].split_whitespace().collect::<Vec<_>>(),
+        ["5", "65534"]
+    );
+    assert_eq!(status["Umask"], "0027");
+}
+
+fn capabilities(bundle: &mut Bundle, sets: [&[&str]; 5]) {
+    let [bounding, permitted, effective, inheritable, ambient] = sets;
+    bundle.set(
+        "process.capabilities",
+        json!({
+            "bounding": bounding, "permitted": permitted, "effective": effective,
+            "inheritable": inheritable, "ambient": ambient
+        }),
+    );
+}
+
+const BOUNDING: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_KILL",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_AUDIT_WRITE",
+];
+const PERMITTED: &[&str] = &["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+const EFFECTIVE: &[&str] = &["CAP_CHOWN", "CAP_KILL"];
+const INHERITABLE: &[&str] = &["CAP_KILL", "CAP_NET_BIND_SERVICE"];
+const AMBIENT: &[&str] = &["CAP_KILL"];
+
+/// execve recomputes permitted and effective: for a non-root payload
+/// without file capabilities both become the ambient set, so that is what
+/// proves ambient (and the permitted and inheritable sets it needs) was
+/// raised before exec.
+#[test]
+fn capability_sets_survive_exec_as_a_non_root_user() {
+    let mut bundle = Bundle::new();
+    capabilities(
+        &mut bundle,
+        [BOUNDING, PERMITTED, EFFECTIVE, INHERITABLE, AMBIENT],
+    );
+    bundle.set("process.user", json!({"uid": 1000, "gid": 1000}));
+    bundle.set("process.noNewPrivileges", json!(false));
+    let status = payload_status(&mut bundle);
+    assert_eq!(status["CapBnd"], cap_mask(BOUNDING));
+    assert_eq!(status["CapInh"], cap_mask(INHERITABLE));
+    assert_eq!(status["CapAmb"], cap_mask(AMBIENT));
+    assert_eq!(status["CapPrm"], cap_mask(AMBIENT));
+    assert_eq!(status["CapEff"], cap_mask(AMBIENT));
+}
+
+/// Root would regain the whole bounding set on exec; no_new_privs caps it
+/// at the permitted set the runtime left, which is what this observes.
+#[test]
+fn root_keeps_only_the_permitted_set_under_no_new_privs() {
+    let mut bundle = Bundle::new();
+    capabilities(
+        &mut bundle,
+        [BOUNDING, PERMITTED, EFFECTIVE, INHERITABLE, AMBIENT],
+    );
+    bundle.set("process.noNewPrivileges", json!(true));
+    let status = payload_status(&mut bundle);
+    assert_eq!(status["CapBnd"], cap_mask(BOUNDING));
+    assert_eq!(status["CapPrm"], cap_mask(PERMITTED));
+    assert_eq!(status["CapEff"], cap_mask(PERMITTED));
+}
+
+#[test]
+fn no_new_privileges_is_set_when_asked() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.noNewPrivileges", json!(true));
+    assert_eq!(payload_status(&mut bundle)["NoNewPrivs"], "1");
+}
+
+#[test]
+fn no_new_privileges_stays_off_when_not_asked() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.noNewPrivileges", json!(false));
+    assert_eq!(payload_status(&mut bundle)["NoNewPrivs"], "0");
+}
+
+#[test]
+fn rlimits_are_applied() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "process.rlimits",
+        json!([
+            {"type": "RLIMIT_NOFILE", "soft": 512, "hard": 600},
+            {"type": "RLIMIT_CORE", "soft": 4096, "hard": 8192}
+        ]),
+    );
+    bundle.sh("cat /proc/self/limits");
+    let out = bundle.run_once().assert_ok();
+    let limit = |name: &str| -> Vec<String> {
+        let row = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in {out}"));
+        row[name.len()..]
+            .split_whitespace()
+            .take(2)
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(limit("Max open files"), ["512", "600"]);
+    assert_eq!(limit("Max core file size"), ["4096", "8192"]);
+}
+
+#[test]
+fn an_rlimit_above_the_hard_limit_fails_naming_it() {
+    let mut hard = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: hard is a valid rlimit to fill in.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut hard) },
+        0
+    );
+    let above = hard.rlim_max + 1000;
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "process.rlimits",
+        json!([{"type": "RLIMIT_NOFILE", "soft": above, "hard": above}]),
+    );
+    bundle.sh("true");
+    let id = bundle.id();
+    bundle.run(&id).assert_fails_naming("RLIMIT_NOFILE");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn oom_score_adj_is_applied() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.oomScoreAdj", json!(423));
+    bundle.sh("cat /proc/self/oom_score_adj");
+    assert_eq!(line(&bundle.run_once().assert_ok()), "423");
+}
+
+#[test]
+fn personality_linux32_reports_a_32_bit_machine() {
+    let mut bundle = Bundle::new();
+    bundle.set("linux.personality", json!({"domain": "LINUX32"}));
+    bundle.sh("uname -m");
+    assert_eq!(line(&bundle.run_once().assert_ok()), "i686");
+}
+
+#[test]
+fn a_missing_executable_exits_127_naming_it() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["no-such-program", "arg"]));
+    let id = bundle.id();
+    let out = bundle.run(&id).assert_code(127);
+    assert!(out.stderr.contains("no-such-program"), "{out}");
+    bundle.assert_clean(&id);
+}
+
+/// Opens a file to hand to the runtime as an inherited descriptor.
+fn scratch_fd(bundle: &Bundle, name: &str) -> fs::File {
+    let path = bundle.dir().join(name);
+    fs::write(&path, name).unwrap();
+    fs::File::open(path).unwrap()
+}
+
+#[test]
+fn only_stdio_and_preserved_fds_reach_the_payload() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.write();
+    let id = bundle.id();
+    let preserved = scratch_fd(&bundle, "preserved");
+    let stray = scratch_fd(&bundle, "stray");
+    let (preserved_fd, stray_fd) = (preserved.as_raw_fd(), stray.as_raw_fd());
+    let mut cmd = husk_command(&[
+        "create",
+        "--preserve-fds",
+        "1",
+        "--bundle",
+        bundle.dir_str(),
+        &id,
+    ]);
+    // SAFETY: only async-signal-safe dup2 between fork and exec; the
+    // copies lack CLOEXEC, as a careless caller's fds would.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(preserved_fd, 3) < 0 || libc::dup2(stray_fd, 4) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    run_captured(cmd, None).assert_ok();
+    husk(&["start", &id]).assert_ok();
+    let pid = state(&id)["pid"].as_i64().unwrap();
+    let cmdline = format!("/proc/{pid}/cmdline");
+    assert!(wait_for(Duration::from_secs(10), || fs::read(&cmdline)
+        .map(|c| c.starts_with(b"sleep\0"))
+        .unwrap_or(false)));
+
+    let mut fds: Vec<i32> = fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
+        .collect();
+    fds.sort();
+    assert_eq!(fds, [0, 1, 2, 3]);
+    let target = fs::read_link(format!("/proc/{pid}/fd/3")).unwrap();
+    assert_eq!(target, bundle.dir().join("preserved"));
+}

@@ -1,0 +1,394 @@
+//! The container's filesystem: root, mounts, devices, masked and
+//! read-only paths, sysctls and names, observed from inside.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::ffi::CString;
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+/// One row of the payload's /proc/self/mountinfo.
+#[derive(Debug)]
+struct Mount {
+    point: String,
+    options: Vec<String>,
+    tags: Vec<String>,
+    fstype: String,
+    super_options: Vec<String>,
+}
+
+fn parse_mountinfo(text: &str) -> Vec<Mount> {
+    text.lines()
+        .filter_map(|row| {
+            let (left, right) = row.split_once(" - ")?;
+            let left: Vec<&str> = left.split(' ').collect();
+            let right: Vec<&str> = right.split(' ').collect();
+            let split = |s: &str| s.split(',').map(str::to_string).collect();
+            Some(Mount {
+                point: left.get(4)?.to_string(),
+                options: split(left.get(5)?),
+                tags: left[6..].iter().map(|s| s.to_string()).collect(),
+                fstype: right.first()?.to_string(),
+                super_options: split(right.get(2)?),
+            })
+        })
+        .collect()
+}
+
+/// Runs the payload script, then dumps the mount table; returns the
+/// script's output and the table.
+fn run_with_mounts(bundle: &mut Bundle, script: &str) -> (String, Vec<Mount>) {
+    bundle.sh(&format!("{script}; echo ===; cat /proc/self/mountinfo"));
+    let out = bundle.run_once().assert_ok();
+    let (before, table) = out.stdout.split_once("===\n").expect("marker");
+    (before.to_string(), parse_mountinfo(table))
+}
+
+fn mount_at<'a>(mounts: &'a [Mount], point: &str) -> &'a Mount {
+    mounts
+        .iter()
+        .rev()
+        .find(|m| m.point == point)
+        .unwrap_or_else(|| panic!("nothing mounted at {point}: {mounts:#?}"))
+}
+
+/// A payload line per path: "ok" if a file could be created there.
+fn write_probe(paths: &[&str]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("if touch {p} 2>/dev/null; then echo ok; else echo refused; fi"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[test]
+fn a_readonly_root_refuses_writes() {
+    let mut bundle = Bundle::new();
+    bundle.set("root.readonly", json!(true));
+    bundle.sh(&write_probe(&["/probe"]));
+    assert_eq!(line(&bundle.run_once().assert_ok()), "refused");
+}
+
+#[test]
+fn a_writable_root_takes_writes() {
+    let mut bundle = Bundle::writable();
+    bundle.set("root.readonly", json!(false));
+    bundle.sh(&write_probe(&["/probe"]));
+    assert_eq!(line(&bundle.run_once().assert_ok()), "ok");
+    assert!(bundle.rootfs().join("probe").exists());
+}
+
+#[test]
+fn tmpfs_mount_options_and_data_are_applied() {
+    let mut bundle = Bundle::new();
+    bundle.mount(
+        "/scratch",
+        "tmpfs",
+        "tmpfs",
+        &["nosuid", "nodev", "noexec", "size=1m", "mode=0710"],
+    );
+    let (mode, mounts) = run_with_mounts(&mut bundle, "stat -c %a /scratch");
+    assert_eq!(mode.trim(), "710");
+    let m = mount_at(&mounts, "/scratch");
+    assert_eq!(m.fstype, "tmpfs");
+    for flag in ["nosuid", "nodev", "noexec"] {
+        assert!(m.options.iter().any(|o| o == flag), "{flag} missing: {m:?}");
+    }
+    assert!(m.super_options.iter().any(|o| o == "size=1024k"), "{m:?}");
+}
+
+/// A host directory with a file, to be bind-mounted into a container.
+fn host_data(bundle: &Bundle) -> PathBuf {
+    let data = bundle.dir().join("data");
+    fs::create_dir_all(&data).unwrap();
+    fs::write(data.join("file"), "content").unwrap();
+    data
+}
+
+#[test]
+fn a_readonly_bind_mount_shows_files_and_refuses_writes() {
+    let mut bundle = Bundle::new();
+    let data = host_data(&bundle);
+    bundle.mount("/data", "bind", data.to_str().unwrap(), &["bind", "ro"]);
+    bundle.sh(&format!(
+        "cat /data/file; echo; {}",
+        write_probe(&["/data/new"])
+    ));
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(out.stdout, "content\nrefused\n");
+    assert!(!data.join("new").exists());
+}
+
+#[test]
+fn a_writable_bind_mount_reaches_the_host() {
+    let mut bundle = Bundle::new();
+    let data = host_data(&bundle);
+    bundle.mount("/data", "bind", data.to_str().unwrap(), &["bind", "rw"]);
+    bundle.sh("echo written > /data/new");
+    bundle.run_once().assert_ok();
+    assert_eq!(fs::read_to_string(data.join("new")).unwrap(), "written\n");
+}
+
+/// A host tmpfs under a bind source, to tell bind from rbind; unmounted
+/// on drop so a failing test leaves nothing behind.
+struct SubMount(PathBuf);
+
+impl SubMount {
+    fn new(dir: &Path) -> SubMount {
+        fs::create_dir_all(dir).unwrap();
+        let target = CString::new(dir.to_str().unwrap()).unwrap();
+        let kind = CString::new("tmpfs").unwrap();
+        // SAFETY: all pointers are valid NUL-terminated strings.
+        let rc = unsafe {
+            libc::mount(
+                kind.as_ptr(),
+                target.as_ptr(),
+                kind.as_ptr(),
+                0,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "mount tmpfs on {}", dir.display());
+        fs::write(dir.join("nested"), "nested").unwrap();
+        SubMount(dir.to_path_buf())
+    }
+}
+
+impl Drop for SubMount {
+    fn drop(&mut self) {
+        let target = CString::new(self.0.to_str().unwrap()).unwrap();
+        // SAFETY: target is a valid NUL-terminated path.
+        unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+    }
+}
+
+/// Source trees live outside the bundle so the bundle's leak check does
+/// not trip over the test's own host mount.
+fn nested_source(name: &str) -> (PathBuf, SubMount) {
+    let source = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(unique_id(name));
+    let sub = SubMount::new(&source.join("sub"));
+    (source, sub)
+}
+
+#[test]
+fn bind_leaves_out_submounts_and_rbind_brings_them() {
+    let (source, _sub) = nested_source("bind-src");
+    let mut bundle = Bundle::new();
+    let src = source.to_str().unwrap();
+    bundle.mount("/flat", "bind", src, &["bind"]);
+    bundle.mount("/deep", "bind", src, &["rbind"]);
+    bundle.sh("ls /flat/sub; echo ---; ls /deep/sub");
+    let id = bundle.id();
+    let out = bundle.run(&id).assert_ok();
+    assert_eq!(out.stdout, "---\nnested\n");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn rro_makes_submounts_readonly_too() {
+    let (source, _sub) = nested_source("rro-src");
+    let mut bundle = Bundle::new();
+    bundle.mount("/deep", "bind", source.to_str().unwrap(), &["rbind", "rro"]);
+    bundle.sh(&write_probe(&["/deep/top", "/deep/sub/below"]));
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(out.stdout, "refused\nrefused\n");
+}
+
+#[test]
+fn mount_propagation_options_are_applied() {
+    let mut bundle = Bundle::new();
+    let data = host_data(&bundle);
+    bundle.mount(
+        "/data",
+        "bind",
+        data.to_str().unwrap(),
+        &["rbind", "rshared"],
+    );
+    let (_, mounts) = run_with_mounts(&mut bundle, "true");
+    let m = mount_at(&mounts, "/data");
+    assert!(m.tags.iter().any(|t| t.starts_with("shared:")), "{m:?}");
+}
+
+/// The host here keeps its mounts private, so the root's propagation
+/// leaves no tag to observe; what must hold is that every value runc
+/// accepts starts the container.
+#[test]
+fn every_rootfs_propagation_is_accepted() {
+    for propagation in [
+        "private", "rprivate", "slave", "rslave", "shared", "rshared",
+    ] {
+        let mut bundle = Bundle::new();
+        bundle.set("linux.rootfsPropagation", json!(propagation));
+        bundle.sh("echo up");
+        let out = bundle.run_once();
+        assert_eq!(out.stdout, "up\n", "rootfsPropagation {propagation}: {out}");
+    }
+}
+
+#[test]
+fn a_destination_symlink_cannot_escape_the_rootfs() {
+    let target = format!("husk-escape-{}", unique_id("t"));
+    let host_path = PathBuf::from("/tmp").join(&target);
+    let mut bundle = Bundle::writable();
+    symlink(
+        format!("../../../../../../../../tmp/{target}"),
+        bundle.rootfs().join("evil"),
+    )
+    .unwrap();
+    bundle.mount("/evil", "tmpfs", "tmpfs", &["size=1m"]);
+    let (_, mounts) = run_with_mounts(&mut bundle, "true");
+    assert!(!host_path.exists(), "mount created {}", host_path.display());
+    let inside = format!("/tmp/{target}");
+    assert_eq!(mount_at(&mounts, &inside).fstype, "tmpfs");
+}
+
+#[test]
+fn default_devices_exist_with_the_right_numbers() {
+    let devices = [
+        ("null", "1:3"),
+        ("zero", "1:5"),
+        ("full", "1:7"),
+        ("random", "1:8"),
+        ("urandom", "1:9"),
+        ("tty", "5:0"),
+    ];
+    let mut bundle = Bundle::new();
+    let names: Vec<String> = devices.iter().map(|(n, _)| format!("/dev/{n}")).collect();
+    bundle.sh(&format!("stat -c '%n %F %t:%T %a' {}", names.join(" ")));
+    let out = bundle.run_once().assert_ok();
+    let expected: Vec<String> = devices
+        .iter()
+        .map(|(n, nums)| format!("/dev/{n} character special file {nums} 666"))
+        .collect();
+    assert_eq!(out.stdout.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn configured_devices_are_created() {
+    let mut bundle = Bundle::new();
+    bundle.push(
+        "linux.devices",
+        json!({"path": "/dev/husk-null", "type": "c", "major": 1, "minor": 3,
+               "fileMode": 0o640, "uid": 1000, "gid": 5}),
+    );
+    bundle.sh("stat -c '%F %t:%T %a %u %g' /dev/husk-null");
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(line(&out), "character special file 1:3 640 1000 5");
+}
+
+#[test]
+fn dev_has_the_standard_symlinks() {
+    let links = [
+        ("/dev/fd", "/proc/self/fd"),
+        ("/dev/stdin", "/proc/self/fd/0"),
+        ("/dev/stdout", "/proc/self/fd/1"),
+        ("/dev/stderr", "/proc/self/fd/2"),
+        ("/dev/ptmx", "pts/ptmx"),
+    ];
+    let mut bundle = Bundle::new();
+    let script: Vec<String> = links
+        .iter()
+        .map(|(link, _)| format!("readlink {link}"))
+        .collect();
+    bundle.sh(&script.join("; "));
+    let out = bundle.run_once().assert_ok();
+    let expected: Vec<&str> = links.iter().map(|(_, target)| *target).collect();
+    assert_eq!(out.stdout.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn dev_pts_and_dev_shm_are_mounted() {
+    let mut bundle = Bundle::new();
+    let (_, mounts) = run_with_mounts(&mut bundle, "true");
+    assert_eq!(mount_at(&mounts, "/dev/pts").fstype, "devpts");
+    assert_eq!(mount_at(&mounts, "/dev/shm").fstype, "tmpfs");
+    assert_eq!(mount_at(&mounts, "/dev").fstype, "tmpfs");
+}
+
+/// /proc/kcore is missing on some kernels; mask whichever sensitive
+/// proc file this host has.
+fn sensitive_proc_file() -> &'static str {
+    ["/proc/kcore", "/proc/timer_list", "/proc/keys"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("no maskable proc file on this host")
+}
+
+#[test]
+fn masked_paths_hide_files_and_directories() {
+    let file = sensitive_proc_file();
+    let mut bundle = Bundle::new();
+    bundle.set("linux.maskedPaths", json!([file, "/etc"]));
+    let (out, mounts) = run_with_mounts(
+        &mut bundle,
+        &format!(
+            "wc -c < {file}; ls -A /etc | wc -l; {}",
+            write_probe(&["/etc/new"])
+        ),
+    );
+    let rows: Vec<&str> = out.lines().map(str::trim).collect();
+    assert_eq!(rows, ["0", "0", "refused"]);
+    let etc = mount_at(&mounts, "/etc");
+    assert_eq!(etc.fstype, "tmpfs");
+    assert!(etc.options.iter().any(|o| o == "ro"), "{etc:?}");
+}
+
+#[test]
+fn readonly_paths_refuse_writes() {
+    let mut bundle = Bundle::new();
+    let shared = bundle.share();
+    bundle.set("linux.readonlyPaths", json!(["/shared", "/proc/sys"]));
+    bundle.sh(&write_probe(&["/shared/new"]));
+    assert_eq!(line(&bundle.run_once().assert_ok()), "refused");
+    assert!(!shared.join("new").exists());
+}
+
+#[test]
+fn sysctls_are_applied_in_the_containers_namespaces() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "linux.sysctl",
+        json!({"net.ipv4.ip_forward": "1", "kernel.msgmax": "4321"}),
+    );
+    bundle.sh("cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax");
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(out.stdout, "1\n4321\n");
+}
+
+#[test]
+fn hostname_and_domainname_are_set() {
+    let mut bundle = Bundle::new();
+    bundle.set("hostname", json!("husk-box"));
+    bundle.set("domainname", json!("example.org"));
+    bundle.sh("hostname; cat /proc/sys/kernel/domainname");
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(out.stdout, "husk-box\nexample.org\n");
+}
+
+/// The host's root holds the workspace; a contained payload cannot see it.
+fn containment_probe() -> String {
+    let host_only = env!("CARGO_MANIFEST_DIR");
+    format!("if [ -e {host_only} ]; then echo escaped; else head -1 /etc/passwd; fi")
+}
+
+#[test]
+fn pivot_root_confines_the_payload() {
+    let mut bundle = Bundle::new();
+    bundle.sh(&containment_probe());
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(line(&out), "root:x:0:0:root:/root:/bin/sh");
+}
+
+#[test]
+fn no_pivot_still_confines_the_payload() {
+    let mut bundle = Bundle::new();
+    bundle.sh(&containment_probe());
+    bundle.write();
+    let id = bundle.id();
+    let out = husk(&["run", "--no-pivot", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    assert_eq!(line(&out), "root:x:0:0:root:/root:/bin/sh");
+    bundle.assert_clean(&id);
+}
