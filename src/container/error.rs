@@ -57,8 +57,8 @@ impl fmt::Display for ContainerError {
         match self {
             InvalidId(why) => write!(f, "invalid container ID format: {why}"),
             Exists(id) => write!(f, "container with id exists: {id}"),
-            NotExist(id) => write!(f, "container {id} does not exist"),
-            NotRunning(id) => write!(f, "container {id}: container not running"),
+            NotExist(id) => write!(f, "container does not exist: {id}"),
+            NotRunning(id) => write!(f, "container not running: {id}"),
             WrongStatus {
                 id,
                 action: "delete",

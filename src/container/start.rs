@@ -27,24 +27,24 @@ impl Container {
         Ok(())
     }
 
-    /// Opening the fifo lets init's open for writing return; its byte says it is going. An
-    /// init that died meanwhile never writes, so liveness is checked between polls.
+    /// Opening the fifo lets init's open for writing return; its byte says it is going, and
+    /// the end of the fifo that the payload has replaced init (execve closed the writer). An
+    /// init that dies first never writes, so liveness is checked between polls.
     fn await_init(&self, fifo: &std::os::fd::OwnedFd) -> Result<(), ContainerError> {
         let path = self.dir.fifo();
+        let mut reader = File::from(fifo.try_clone().map_err(|e| ContainerError::io("dup", &path, e))?);
+        let mut got_byte = false;
         loop {
             if fd::poll_readable(fifo, 50).map_err(|e| ContainerError::io("poll", &path, e))? {
-                let mut byte = [0u8; 1];
-                let n = File::from(
-                    fifo.try_clone()
-                        .map_err(|e| ContainerError::io("dup", &path, e))?,
-                )
-                .read(&mut byte)
-                .map_err(|e| ContainerError::io("read", &path, e))?;
-                if n == 1 {
-                    return Ok(());
+                let mut buf = [0u8; 16];
+                match reader.read(&mut buf) {
+                    Ok(0) if got_byte => return Ok(()),
+                    Ok(0) => return Err(ContainerError::NotRunning(self.saved.id.clone())),
+                    Ok(_) => got_byte = true,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(ContainerError::io("read", &path, e)),
                 }
-            }
-            if !self.saved.alive() {
+            } else if !got_byte && !self.saved.alive() {
                 return Err(ContainerError::NotRunning(self.saved.id.clone()));
             }
         }

@@ -94,7 +94,7 @@ fn wait_for(pid: libc::pid_t, timeout: Option<i64>) -> Result<libc::c_int, Strin
         Ok(None) => {
             let _ = wait::kill(pid, libc::SIGKILL);
             let _ = wait::waitpid(pid);
-            Err(format!("timed out after {secs}s"))
+            Err(format!("killed after running past its timeout of {secs}s"))
         }
         Err(e) => Err(format!("wait: {e}")),
     }

@@ -99,7 +99,7 @@ fn init(chan: &Channel) -> Result<Infallible, InitError> {
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
     let prepared = setup::prepare(&process, personality, cfg.preserve_fds, cfg.no_new_keyring)?;
     chan.send(kind::READY, &[])?;
-    wait_for_start(cfg.fifo_fd)?;
+    let _fifo = wait_for_start(cfg.fifo_fd)?;
     cfg.state.status = Status::Created;
     hooks::run("startContainer", &hooks.start_container, &state_json(&cfg)?)?;
     Err(exec::exec(prepared, cfg.preserve_fds).into())

@@ -137,7 +137,7 @@ pub fn open_fifo_nonblocking(path: &Path) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Waits up to `ms` milliseconds for `fd` to become readable; true if it did.
+/// Waits up to `ms` milliseconds for `fd` to become readable or hung up; true if it did.
 pub fn poll_readable(fd: &impl AsRawFd, ms: libc::c_int) -> io::Result<bool> {
     let mut pfd = libc::pollfd {
         fd: fd.as_raw_fd(),
@@ -154,5 +154,5 @@ pub fn poll_readable(fd: &impl AsRawFd, ms: libc::c_int) -> io::Result<bool> {
             Err(e)
         };
     }
-    Ok(n > 0 && pfd.revents & libc::POLLIN != 0)
+    Ok(n > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP) != 0)
 }
