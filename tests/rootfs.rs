@@ -133,7 +133,8 @@ fn a_writable_bind_mount_reaches_the_host() {
 }
 
 /// A host tmpfs under a bind source, to tell bind from rbind; unmounted
-/// on drop so a failing test leaves nothing behind.
+/// and removed with its source tree on drop, so a failing test leaves
+/// nothing behind.
 struct SubMount(PathBuf);
 
 impl SubMount {
@@ -161,7 +162,10 @@ impl Drop for SubMount {
     fn drop(&mut self) {
         let target = CString::new(self.0.to_str().unwrap()).unwrap();
         // SAFETY: target is a valid NUL-terminated path.
-        unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+        let unmounted = unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) } == 0;
+        if let (true, Some(source)) = (unmounted, self.0.parent()) {
+            let _ = fs::remove_dir_all(source);
+        }
     }
 }
 

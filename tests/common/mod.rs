@@ -269,12 +269,13 @@ pub fn wait_status(id: &str, status: &str) {
     assert!(reached, "container {id} never became {status}");
 }
 
-/// The base busybox rootfs, built once per test process unless
-/// scripts/test already made it.
+/// The base busybox rootfs at target/bundle/rootfs, where scripts/test
+/// builds it with scripts/mkbundle; built here when missing so that plain
+/// `cargo test` works.
 pub fn base_rootfs() -> PathBuf {
     static BASE: OnceLock<PathBuf> = OnceLock::new();
     BASE.get_or_init(|| {
-        let base = scratch_dir().join("../bundle/rootfs");
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bundle/rootfs");
         if !base.join("bin/busybox").exists() {
             build_rootfs_atomically(&base);
         }
