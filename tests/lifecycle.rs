@@ -135,7 +135,10 @@ fn state_is_laid_out_like_runcs() {
     let state: Value = serde_json::from_str(&out.stdout).expect("state JSON");
     // The state follows the runtime's spec version, which --version names.
     let version = husk(&["--version"]).assert_ok().stdout;
-    let spec_line = version.lines().find_map(|l| l.strip_prefix("spec: ")).expect("spec line");
+    let spec_line = version
+        .lines()
+        .find_map(|l| l.strip_prefix("spec: "))
+        .expect("spec line");
     assert_eq!(state["ociVersion"], spec_line);
     assert_eq!(state["id"], id.as_str());
     assert_eq!(state["status"], "created");

@@ -246,12 +246,20 @@ fn only_stdio_and_preserved_fds_reach_the_payload() {
         bundle.dir_str(),
         &id,
     ]);
-    // SAFETY: only async-signal-safe dup2 between fork and exec; the
-    // copies lack CLOEXEC, as a careless caller's fds would.
+    // SAFETY: only async-signal-safe dup2/fcntl between fork and exec; the
+    // copies lack CLOEXEC, as a careless caller's fds would. dup2 onto the
+    // same number keeps CLOEXEC, so that case clears it instead.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::dup2(preserved_fd, 3) < 0 || libc::dup2(stray_fd, 4) < 0 {
-                return Err(std::io::Error::last_os_error());
+            for (from, to) in [(preserved_fd, 3), (stray_fd, 4)] {
+                let rc = if from == to {
+                    libc::fcntl(to, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(from, to)
+                };
+                if rc < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
             }
             Ok(())
         });

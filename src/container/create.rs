@@ -25,6 +25,7 @@ pub struct CreateOptions {
 }
 
 pub fn create(opts: &CreateOptions) -> Result<Container, ContainerError> {
+    check_preserved_fds(opts.preserve_fds)?;
     id::validate(&opts.id)?;
     let bundle = absolute(&opts.bundle)?;
     let spec = spec::load(&bundle.join("config.json"))?;
@@ -52,7 +53,7 @@ fn build(
     let cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
     cgroup.create()?;
     undo.cgroup = Some(cgroup.clone());
-    fd::mkfifo(&dir.fifo(), 0o622).map_err(|e| ContainerError::io("mkfifo", dir.fifo(), e))?;
+    make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
     let child = undo.child.insert(Child::spawn(opts.preserve_fds, &fifo)?);
     cgroup.add(child.first)?;
@@ -84,6 +85,31 @@ fn build(
         write_pid_file(p, pid)?;
     }
     Ok(saved)
+}
+
+/// Every fd the caller asked to pass on must be open before husk opens anything: a closed one
+/// would be taken by husk's own files, and the container would receive those instead.
+fn check_preserved_fds(n: i32) -> Result<(), ContainerError> {
+    if n < 0 {
+        return Err(ContainerError::Config(format!(
+            "--preserve-fds {n}: must not be negative"
+        )));
+    }
+    match (3..3 + n).find(|&f| !fd::is_open(f)) {
+        Some(f) => Err(ContainerError::Config(format!(
+            "--preserve-fds {n}: fd {f} is not open"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The exec fifo, writable by anyone (mkfifo is subject to the umask): init opens it after
+/// switching to the container's user, and only init holds a path to it.
+fn make_fifo(path: &Path) -> Result<(), ContainerError> {
+    use std::os::unix::fs::PermissionsExt;
+    fd::mkfifo(path, 0o622).map_err(|e| ContainerError::io("mkfifo", path, e))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o622))
+        .map_err(|e| ContainerError::io("chmod", path, e))
 }
 
 /// The bundle as a clean absolute path, as the state reports it (symlinks are kept, like runc).

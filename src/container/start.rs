@@ -28,25 +28,38 @@ impl Container {
     }
 
     /// Opening the fifo lets init's open for writing return; its byte says it is going, and
-    /// the end of the fifo that the payload has replaced init (execve closed the writer). An
-    /// init that dies first never writes, so liveness is checked between polls.
+    /// the end of the fifo that the payload has replaced init (execve closed the writer). Any
+    /// text after the byte is init's error. An init that dies first never writes, so liveness
+    /// is checked between polls.
     fn await_init(&self, fifo: &std::os::fd::OwnedFd) -> Result<(), ContainerError> {
         let path = self.dir.fifo();
-        let mut reader = File::from(fifo.try_clone().map_err(|e| ContainerError::io("dup", &path, e))?);
-        let mut got_byte = false;
+        let mut reader = File::from(
+            fifo.try_clone()
+                .map_err(|e| ContainerError::io("dup", &path, e))?,
+        );
+        let mut said = Vec::new();
         loop {
             if fd::poll_readable(fifo, 50).map_err(|e| ContainerError::io("poll", &path, e))? {
-                let mut buf = [0u8; 16];
+                let mut buf = [0u8; 512];
                 match reader.read(&mut buf) {
-                    Ok(0) if got_byte => return Ok(()),
-                    Ok(0) => return Err(ContainerError::NotRunning(self.saved.id.clone())),
-                    Ok(_) => got_byte = true,
+                    Ok(0) => return self.outcome(&said),
+                    Ok(n) => said.extend_from_slice(&buf[..n]),
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(ContainerError::io("read", &path, e)),
                 }
-            } else if !got_byte && !self.saved.alive() {
+            } else if said.is_empty() && !self.saved.alive() {
                 return Err(ContainerError::NotRunning(self.saved.id.clone()));
             }
+        }
+    }
+
+    fn outcome(&self, said: &[u8]) -> Result<(), ContainerError> {
+        match said.split_first() {
+            Some((_, [])) => Ok(()),
+            Some((_, error)) => Err(ContainerError::Config(
+                String::from_utf8_lossy(error).into_owned(),
+            )),
+            None => Err(ContainerError::NotRunning(self.saved.id.clone())),
         }
     }
 }

@@ -51,20 +51,27 @@ from_error!(
 );
 
 /// Runs as the container's init; never returns. Errors before `start` go to the runtime over
-/// the init socket; an exec failure after it is all the payload's stderr can show.
+/// the init socket, errors after it (a startContainer hook, execve) into the exec fifo that
+/// `husk start` is reading.
 pub fn run(sock: std::os::fd::RawFd) -> ! {
     let chan = match fd::adopt(sock) {
         Ok(fd) => Channel(UnixStream::from(fd)),
         Err(e) => fail_early(e),
     };
-    let Err(e) = init(&chan);
+    let mut fifo = None;
+    let Err(e) = init(&chan, &mut fifo);
     let not_found = matches!(&e, InitError::Process(p) if p.is_not_found());
     let kind = if not_found {
         kind::NOT_FOUND
     } else {
         kind::ERROR
     };
-    if chan.send(kind, e.to_string().as_bytes()).is_err() {
+    let told = match fifo {
+        // After start, `husk start` reads the fifo, not the socket.
+        Some(mut f) => f.write_all(e.to_string().as_bytes()).is_ok(),
+        None => chan.send(kind, e.to_string().as_bytes()).is_ok(),
+    };
+    if !told {
         let _ = writeln!(io::stderr(), "husk init: {e}");
     }
     std::process::exit(if not_found { 127 } else { 1 });
@@ -75,7 +82,7 @@ fn fail_early(e: io::Error) -> ! {
     std::process::exit(1);
 }
 
-fn init(chan: &Channel) -> Result<Infallible, InitError> {
+fn init(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
     let mut cfg: InitConfig = chan.expect_json(kind::CONFIG)?;
     let spec = &cfg.spec;
     // Relative mount sources are relative to the bundle, as in runc.
@@ -99,7 +106,7 @@ fn init(chan: &Channel) -> Result<Infallible, InitError> {
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
     let prepared = setup::prepare(&process, personality, cfg.preserve_fds, cfg.no_new_keyring)?;
     chan.send(kind::READY, &[])?;
-    let _fifo = wait_for_start(cfg.fifo_fd)?;
+    *fifo = Some(wait_for_start(cfg.fifo_fd)?);
     cfg.state.status = Status::Created;
     hooks::run("startContainer", &hooks.start_container, &state_json(&cfg)?)?;
     Err(exec::exec(prepared, cfg.preserve_fds).into())
@@ -125,8 +132,10 @@ fn set_names(spec: &Spec) -> Result<(), InitError> {
     Ok(())
 }
 
-/// Blocks until `husk start` opens the fifo for reading, then tells it init is going.
-fn wait_for_start(fifo_fd: std::os::fd::RawFd) -> Result<(), InitError> {
+/// Blocks until `husk start` opens the fifo for reading, then tells it init is going. The
+/// fifo stays open (close-on-exec) so `start` sees its end only once the payload runs, after
+/// the startContainer hooks.
+fn wait_for_start(fifo_fd: std::os::fd::RawFd) -> Result<std::fs::File, InitError> {
     let path = format!("/proc/self/fd/{fifo_fd}");
     let mut fifo = OpenOptions::new()
         .write(true)
@@ -134,5 +143,5 @@ fn wait_for_start(fifo_fd: std::os::fd::RawFd) -> Result<(), InitError> {
         .map_err(|e| InitError::Io("open exec fifo", e))?;
     fifo.write_all(b"0")
         .map_err(|e| InitError::Io("write exec fifo", e))?;
-    Ok(())
+    Ok(fifo)
 }

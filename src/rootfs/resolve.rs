@@ -59,7 +59,12 @@ impl Root {
     }
 
     /// Resolves `path`, creating it (and missing parent directories) inside the root if needed.
+    /// A dangling symlink on the way is created at its target, still inside the root.
     pub fn ensure(&self, path: &Path, node: Node) -> io::Result<OwnedFd> {
+        self.ensure_following(path, node, 0)
+    }
+
+    fn ensure_following(&self, path: &Path, node: Node, links: usize) -> io::Result<OwnedFd> {
         let rel = clean(path);
         match self.resolve(&rel) {
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
@@ -68,14 +73,22 @@ impl Root {
         let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
             return Err(io::Error::from_raw_os_error(libc::ENOENT));
         };
-        let dir = self.ensure(parent, Node::Dir)?;
+        let dir = self.ensure_following(parent, Node::Dir, links)?;
         let created = match node {
             Node::Dir => fs::mkdirat(dir.as_fd(), Path::new(name), 0o755),
             Node::File => create_file(dir.as_fd(), Path::new(name)),
         };
         match created {
-            Err(e) if e.raw_os_error() != Some(libc::EEXIST) => return Err(e),
-            _ => {}
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                if let Some(target) = symlink_target(dir.as_fd(), Path::new(name))? {
+                    if links >= MAX_SYMLINKS {
+                        return Err(io::Error::from_raw_os_error(libc::ELOOP));
+                    }
+                    return self.ensure_following(&parent.join(target), node, links + 1);
+                }
+            }
+            Err(e) => return Err(e),
+            Ok(()) => {}
         }
         // Look it up again from the root rather than trusting the name we just created.
         self.resolve(&rel)
@@ -129,6 +142,15 @@ impl Root {
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// The target of `name` in `dir` if it is a symlink.
+fn symlink_target(dir: BorrowedFd<'_>, name: &Path) -> io::Result<Option<PathBuf>> {
+    let fd = fs::openat(Some(dir), name, libc::O_PATH | libc::O_NOFOLLOW, 0)?;
+    if fs::fstat(fd.as_fd())?.st_mode & libc::S_IFMT != libc::S_IFLNK {
+        return Ok(None);
+    }
+    fs::readlink_fd(fd.as_fd()).map(Some)
 }
 
 fn create_file(dir: BorrowedFd<'_>, name: &Path) -> io::Result<()> {

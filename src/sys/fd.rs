@@ -87,11 +87,15 @@ pub fn open_path(path: &Path) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+pub fn is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only reads fd flags.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+}
+
 /// Takes ownership of an fd number inherited from the parent process.
 pub fn adopt(fd: RawFd) -> io::Result<OwnedFd> {
-    // SAFETY: F_GETFD only reads fd flags; it checks the fd is open.
-    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-        return Err(io::Error::last_os_error());
+    if !is_open(fd) {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
     }
     // SAFETY: the fd is open and this process has not handed it to anything else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
