@@ -167,3 +167,23 @@ fn an_unknown_signal_is_named() {
     husk(&["kill", &id, "SIGNOPE"]).assert_fails_naming("SIGNOPE");
     assert_eq!(state(&id)["status"], "created");
 }
+
+#[test]
+fn a_closed_preserved_fd_is_refused_before_anything_is_made() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let id = bundle.id();
+    // fds 3.. are closed in the child: Command opens nothing else without CLOEXEC.
+    let cmd = husk_command(&[
+        "create",
+        "--preserve-fds",
+        "2",
+        "--bundle",
+        bundle.dir_str(),
+        &id,
+    ]);
+    let out = run_captured(cmd, None);
+    assert_eq!(out.code(), 1, "{out}");
+    assert!(out.stderr.contains("--preserve-fds 2: fd 3 is not open"), "{out}");
+    bundle.assert_clean(&id);
+}
