@@ -184,6 +184,9 @@ fn a_closed_preserved_fd_is_refused_before_anything_is_made() {
     ]);
     let out = run_captured(cmd, None);
     assert_eq!(out.code(), 1, "{out}");
-    assert!(out.stderr.contains("--preserve-fds 2: fd 3 is not open"), "{out}");
+    assert!(
+        out.stderr.contains("--preserve-fds 2: fd 3 is not open"),
+        "{out}"
+    );
     bundle.assert_clean(&id);
 }

@@ -39,17 +39,17 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let states = husk::container::list(&g.root);
     match format {
         Format::Quiet => states.iter().for_each(|s| println!("{}", s.id)),
-        Format::Json => println!("{}", json(&states)?),
+        Format::Json => println!("{}", json(&states)),
         Format::Table => print!("{}", table(&states)),
     }
     Ok(0)
 }
 
 /// `null` for no containers, as runc prints (containerd expects it).
-fn json(states: &[State]) -> serde_json::Result<String> {
+fn json(states: &[State]) -> String {
     match states.is_empty() {
-        true => Ok("null".into()),
-        false => serde_json::to_string(states),
+        true => "null".into(),
+        false => String::from_utf8_lossy(&husk::spec::to_json(states)).into_owned(),
     }
 }
 
@@ -108,6 +108,6 @@ mod tests {
         let expected = "ID          PID         STATUS      BUNDLE      CREATED                          OWNER\n\
                         r1          2336        running     /tmp/rb     2026-11-23T19:20:20.463349524Z   root\n";
         assert_eq!(table(&[s]), expected);
-        assert_eq!(json(&[]).unwrap(), "null");
+        assert_eq!(json(&[]), "null");
     }
 }

@@ -72,9 +72,8 @@ impl StateDir {
     /// Writes the state file atomically, so a reader never sees half of it.
     pub fn save(&self, saved: &Saved) -> Result<(), ContainerError> {
         let tmp = self.path.join(".state.json.tmp");
-        let text = serde_json::to_vec(saved)
-            .map_err(|e| ContainerError::io("encode", &tmp, io::Error::other(e)))?;
-        fs::write(&tmp, text).map_err(|e| ContainerError::io("write", &tmp, e))?;
+        fs::write(&tmp, crate::spec::to_json(saved))
+            .map_err(|e| ContainerError::io("write", &tmp, e))?;
         let dest = self.path.join(STATE_FILE);
         fs::rename(&tmp, &dest).map_err(|e| ContainerError::io("rename", &dest, e))
     }
@@ -103,6 +102,6 @@ pub fn load(dir: &Path) -> Result<Saved, ContainerError> {
         }
         _ => ContainerError::io("read", &file, e),
     })?;
-    serde_json::from_slice(&text)
+    crate::spec::from_json(&text)
         .map_err(|e| ContainerError::io("parse", &file, io::Error::other(e)))
 }

@@ -9,7 +9,7 @@ fn of(saved: &Saved) -> Hooks {
 }
 
 fn state_json(saved: &Saved, status: Status) -> Vec<u8> {
-    serde_json::to_vec(&saved.state(status)).expect("state serializes")
+    crate::spec::to_json(&saved.state(status))
 }
 
 /// prestart (deprecated, kept for callers that still use it) then createRuntime, while init

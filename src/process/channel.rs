@@ -36,7 +36,7 @@ pub enum ChannelError {
     /// Init could not find the executable; the text says which.
     NotFound(String),
     Unexpected(u32),
-    Json(serde_json::Error),
+    Json(String),
 }
 
 impl fmt::Display for ChannelError {
@@ -68,8 +68,7 @@ impl Channel {
     }
 
     pub fn send_json(&self, kind: u32, value: &impl Serialize) -> Result<(), ChannelError> {
-        let body = serde_json::to_vec(value).map_err(ChannelError::Json)?;
-        self.send(kind, &body)
+        self.send(kind, &crate::spec::to_json(value))
     }
 
     /// The next frame; an ERROR frame becomes `ChannelError::Peer`.
@@ -96,6 +95,6 @@ impl Channel {
     }
 
     pub fn expect_json<T: DeserializeOwned>(&self, kind: u32) -> Result<T, ChannelError> {
-        serde_json::from_slice(&self.expect(kind)?).map_err(ChannelError::Json)
+        crate::spec::from_json(&self.expect(kind)?).map_err(|e| ChannelError::Json(e.to_string()))
     }
 }

@@ -97,7 +97,7 @@ fn init(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, 
     hooks::run(
         "createContainer",
         &hooks.create_container,
-        &state_json(&cfg)?,
+        &crate::spec::to_json(&cfg.state),
     )?;
     rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
     rootfs::finalize(spec)?;
@@ -108,7 +108,11 @@ fn init(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, 
     chan.send(kind::READY, &[])?;
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
     cfg.state.status = Status::Created;
-    hooks::run("startContainer", &hooks.start_container, &state_json(&cfg)?)?;
+    hooks::run(
+        "startContainer",
+        &hooks.start_container,
+        &crate::spec::to_json(&cfg.state),
+    )?;
     Err(exec::exec(prepared, cfg.preserve_fds).into())
 }
 
@@ -116,10 +120,6 @@ fn needs_runtime_hooks(spec: &Spec) -> bool {
     spec.hooks
         .as_ref()
         .is_some_and(|h| !h.prestart.is_empty() || !h.create_runtime.is_empty())
-}
-
-fn state_json(cfg: &InitConfig) -> Result<Vec<u8>, InitError> {
-    serde_json::to_vec(&cfg.state).map_err(|e| InitError::Io("state JSON", io::Error::other(e)))
 }
 
 fn set_names(spec: &Spec) -> Result<(), InitError> {

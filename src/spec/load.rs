@@ -33,9 +33,5 @@ pub fn load(path: &Path) -> Result<Spec, SpecError> {
 
 /// Parses config.json text; `path` only names the file in errors.
 pub fn parse(path: &Path, text: &[u8]) -> Result<Spec, SpecError> {
-    let de = &mut serde_json::Deserializer::from_slice(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        SpecError::Field(path.to_path_buf(), field, e.into_inner().to_string())
-    })
+    super::from_json(text).map_err(|e| SpecError::Field(path.to_path_buf(), e.path, e.msg))
 }

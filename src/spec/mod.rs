@@ -1,6 +1,7 @@
 //! The OCI runtime-spec types: config.json, the state JSON and features.
 
 mod config;
+mod json;
 mod linux;
 mod load;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod testdir;
 mod validate;
 
 pub use config::*;
+pub use json::{from_json, to_json, to_json_pretty, JsonError};
 pub use linux::*;
 pub use load::{load, parse, SpecError};
 pub use resources::*;

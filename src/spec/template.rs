@@ -64,11 +64,7 @@ pub fn make_rootless(spec: &mut Spec) {
 
 /// Writes `spec` as runc writes config.json: tab-indented, no trailing newline.
 pub fn to_pretty_json(spec: &Spec) -> String {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-    serde::Serialize::serialize(spec, &mut ser).expect("a Spec always serializes");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    super::to_json_pretty(spec, "\t")
 }
 
 /// runc asks statfs whether /sys/fs/cgroup is cgroup2; only a cgroup2 root holds
