@@ -3,6 +3,10 @@
 //! The CLI in `src/main.rs` is a thin layer over this crate. Dependencies run one way:
 //! `container` → `process`, `rootfs`, `cgroups` → `spec`, `sys`.
 
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub mod cgroups;
 pub mod container;
 pub mod log;
