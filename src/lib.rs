@@ -11,6 +11,7 @@ pub mod cgroups;
 pub mod container;
 pub mod log;
 pub mod process;
+pub mod procfs;
 pub mod rootfs;
 pub mod spec;
 pub mod sys;

@@ -1,6 +1,8 @@
 //! Which cgroup hierarchies are mounted, read from /proc/self/mountinfo and /proc/self/cgroup.
 
 use super::CgroupError;
+use crate::procfs::cgroup::{self, Membership};
+use crate::procfs::mountinfo::{self, MountInfo};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -30,26 +32,28 @@ pub struct Layout {
 
 impl Layout {
     pub fn detect() -> Result<Layout, CgroupError> {
-        let mountinfo = read("/proc/self/mountinfo")?;
-        let own = read("/proc/self/cgroup")?;
-        Ok(Layout::parse(&mountinfo, &own))
+        let path = Path::new("/proc/self/mountinfo");
+        let text = fs::read_to_string(path).map_err(|e| CgroupError::io("read", path, e))?;
+        let own = cgroup::own()
+            .map_err(|e| CgroupError::io("read", Path::new("/proc/self/cgroup"), e))?;
+        Ok(Layout::from_parts(&mountinfo::parse(&text), &own))
     }
 
     /// One hierarchy per cgroup mount whose root is the hierarchy's root (bind mounts of
     /// sub-cgroups would place the container in the wrong spot) and that this process is in.
-    fn parse(mountinfo: &str, own: &str) -> Layout {
+    fn from_parts(mounts: &[MountInfo], own: &[Membership]) -> Layout {
         let mut hierarchies: Vec<Hierarchy> = Vec::new();
-        for line in mountinfo.lines() {
-            let Some(m) = CgroupMount::parse(line) else {
+        for m in mounts.iter().filter(|m| m.root == Path::new("/")) {
+            let Some(controllers) = controllers_of(m) else {
                 continue;
             };
-            let Some(own) = own_cgroup(own, &m) else {
+            let Some(own) = own.iter().find(|o| o.controller_set() == controllers) else {
                 continue;
             };
-            if hierarchies.iter().all(|h| h.mountpoint != m.mountpoint) {
+            if hierarchies.iter().all(|h| h.mountpoint != m.mount_point) {
                 hierarchies.push(Hierarchy {
-                    mountpoint: m.mountpoint,
-                    own,
+                    mountpoint: m.mount_point.clone(),
+                    own: own.path.clone(),
                 });
             }
         }
@@ -57,42 +61,21 @@ impl Layout {
     }
 }
 
-fn read(path: &str) -> Result<String, CgroupError> {
-    fs::read_to_string(path).map_err(|e| CgroupError::io("read", Path::new(path), e))
-}
-
-struct CgroupMount {
-    mountpoint: PathBuf,
-    /// None for cgroup2; else the v1 controllers and name= options of the mount.
-    v1_options: Option<Vec<String>>,
-}
-
-impl CgroupMount {
-    fn parse(line: &str) -> Option<CgroupMount> {
-        let (left, right) = line.split_once(" - ")?;
-        let fields: Vec<&str> = left.split(' ').collect();
-        let mut r = right.split(' ');
-        let fstype = r.next()?;
-        let super_opts = r.nth(1)?;
-        if fields.get(3) != Some(&"/") {
-            return None;
+/// The sorted controllers (and name=) of a cgroup mount, empty for cgroup2; None if `m` is not
+/// a cgroup mount.
+fn controllers_of(m: &MountInfo) -> Option<Vec<&str>> {
+    match m.fstype.as_str() {
+        "cgroup2" => Some(Vec::new()),
+        "cgroup" => {
+            let mut c: Vec<&str> = m
+                .super_options
+                .split(',')
+                .filter(|o| is_controller_option(o))
+                .collect();
+            c.sort_unstable();
+            Some(c)
         }
-        let mountpoint = PathBuf::from(unescape(fields.get(4)?));
-        let v1_options = match fstype {
-            "cgroup2" => None,
-            "cgroup" => Some(
-                super_opts
-                    .split(',')
-                    .filter(|o| is_controller_option(o))
-                    .map(str::to_string)
-                    .collect(),
-            ),
-            _ => return None,
-        };
-        Some(CgroupMount {
-            mountpoint,
-            v1_options,
-        })
+        _ => None,
     }
 }
 
@@ -117,34 +100,6 @@ fn is_controller_option(o: &str) -> bool {
     o.starts_with("name=") || CONTROLLERS.contains(&o)
 }
 
-/// mountinfo escapes space, tab, newline and backslash as octal.
-fn unescape(s: &str) -> String {
-    s.replace("\\040", " ")
-        .replace("\\011", "\t")
-        .replace("\\012", "\n")
-        .replace("\\134", "\\")
-}
-
-/// This process's cgroup in the hierarchy of mount `m`, from /proc/self/cgroup lines
-/// `ID:controllers:path` (controllers empty for v2).
-fn own_cgroup(own: &str, m: &CgroupMount) -> Option<PathBuf> {
-    own.lines().find_map(|line| {
-        let mut parts = line.splitn(3, ':');
-        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-        let matches = match &m.v1_options {
-            None => controllers.is_empty(),
-            Some(opts) => {
-                let mut listed: Vec<&str> = controllers.split(',').collect();
-                let mut mounted: Vec<&str> = opts.iter().map(String::as_str).collect();
-                listed.sort_unstable();
-                mounted.sort_unstable();
-                !controllers.is_empty() && listed == mounted
-            }
-        };
-        matches.then(|| PathBuf::from(path))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,7 +116,7 @@ mod tests {
 
     #[test]
     fn hybrid_layout_finds_every_hierarchy_once() {
-        let l = Layout::parse(MOUNTINFO, OWN);
+        let l = Layout::from_parts(&mountinfo::parse(MOUNTINFO), &cgroup::parse(OWN));
         let mps: Vec<_> = l
             .hierarchies
             .iter()
@@ -181,7 +136,7 @@ mod tests {
 
     #[test]
     fn relative_paths_hang_under_own_cgroup_absolute_under_root() {
-        let l = Layout::parse(MOUNTINFO, OWN);
+        let l = Layout::from_parts(&mountinfo::parse(MOUNTINFO), &cgroup::parse(OWN));
         let mem = &l.hierarchies[1];
         assert_eq!(
             mem.dir_for(Path::new("c1")),

@@ -3,12 +3,13 @@
 //! namespace, a fresh mount of that hierarchy), so the container never sees its siblings.
 
 use super::error::{Context, RootfsError};
-use super::mountinfo::{self, MountInfo};
 use super::mounts::Mounter;
 use super::options::MountOptions;
+use crate::procfs::cgroup::{self as membership, Membership as OwnCgroup};
+use crate::procfs::mountinfo::{self, MountInfo};
 use crate::sys::{fs, mount};
 use std::os::fd::AsFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
@@ -31,25 +32,8 @@ pub fn mount(
     }
 }
 
-/// One line of /proc/self/cgroup: "id:controllers:path".
-struct OwnCgroup {
-    controllers: String,
-    path: PathBuf,
-}
-
 fn own_cgroups() -> Result<Vec<OwnCgroup>, RootfsError> {
-    let text = std::fs::read_to_string("/proc/self/cgroup").context(|| "read /proc/self/cgroup")?;
-    Ok(text
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-            Some(OwnCgroup {
-                controllers: controllers.to_string(),
-                path: PathBuf::from(path),
-            })
-        })
-        .collect())
+    membership::own().context(|| "read /proc/self/cgroup")
 }
 
 /// Without a cgroup namespace a user namespace may not mount cgroup2; binding our own cgroup

@@ -6,7 +6,6 @@ mod cgroup;
 mod devices;
 mod error;
 mod masked;
-mod mountinfo;
 mod mounts;
 mod options;
 mod pivot;

@@ -2,7 +2,8 @@
 //! host, and make the rootfs a mount point that pivot_root accepts.
 
 use super::error::{Context, RootfsError};
-use super::{mountinfo, options};
+use super::options;
+use crate::procfs::mountinfo;
 use crate::sys::mount::mount;
 use libc::c_ulong;
 use std::path::Path;

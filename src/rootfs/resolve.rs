@@ -177,17 +177,8 @@ fn dot_if_empty(rel: &Path) -> PathBuf {
 /// Lexically normalises a container path to one relative to the root: "." dropped, ".." removed
 /// with its parent and never above the root, the leading "/" dropped.
 pub fn clean(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(n) => out.push(n),
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
-    out
+    let abs = crate::spec::clean_path(path);
+    abs.strip_prefix("/").map(Path::to_path_buf).unwrap_or(abs)
 }
 
 #[cfg(test)]
