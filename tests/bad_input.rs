@@ -190,3 +190,14 @@ fn a_closed_preserved_fd_is_refused_before_anything_is_made() {
     );
     bundle.assert_clean(&id);
 }
+
+#[test]
+fn a_terminal_config_is_refused_until_terminals_exist() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.terminal", json!(true));
+    bundle.write();
+    let id = bundle.id();
+    let out = bundle.create(&id).assert_code(1);
+    assert!(out.stderr.contains("process.terminal"), "{out}");
+    bundle.assert_clean(&id);
+}
