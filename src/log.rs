@@ -46,9 +46,10 @@ pub fn warn(msg: &str) {
     write("warning", msg);
 }
 
-pub fn debug(msg: &str) {
+/// `--debug` lines; `msg` is only formatted when they are on.
+pub fn debug(msg: impl FnOnce() -> String) {
     if config().debug {
-        write("debug", msg);
+        write("debug", &msg());
     }
 }
 

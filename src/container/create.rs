@@ -52,12 +52,19 @@ fn build(
     let linux = spec.linux.clone().unwrap_or_default();
     let cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
     cgroup.create()?;
+    crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     undo.cgroup = Some(cgroup.clone());
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
     let child = undo.child.insert(Child::spawn(opts.preserve_fds, &fifo)?);
     cgroup.add(child.first)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
+    crate::log::debug(|| {
+        format!(
+            "{}: init is pid {pid} (husk init was {})",
+            opts.id, child.first
+        )
+    });
     let start_time = proc_start(pid).map(|(_, t)| t).unwrap_or_default();
     let saved = Saved {
         id: opts.id.clone(),
@@ -80,6 +87,7 @@ fn build(
         no_new_keyring: opts.no_new_keyring,
     };
     child.finish(&cfg, || hooks::runtime(&saved).map_err(|e| e.to_string()))?;
+    crate::log::debug(|| format!("{}: init is parked on the exec fifo", opts.id));
     dir.save(&saved)?;
     if let Some(p) = &opts.pid_file {
         write_pid_file(p, pid)?;
