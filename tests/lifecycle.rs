@@ -458,3 +458,16 @@ fn spec_rootless_adds_a_user_namespace() {
     assert!(kinds.contains(&&json!("user")), "{text}");
     assert!(config["linux"]["uidMappings"].is_array(), "{text}");
 }
+
+#[test]
+fn processes_that_outlive_init_go_with_the_container() {
+    let mut bundle = Bundle::new();
+    // Without a pid namespace the background sleep survives init's exit.
+    let namespaces = bundle.config["linux"]["namespaces"].as_array_mut().unwrap();
+    namespaces.retain(|ns| ns["type"] != "pid");
+    bundle.sh("sleep 1000 </dev/null >/dev/null 2>&1 & echo started");
+    let id = bundle.id();
+    let out = bundle.run(&id).assert_ok();
+    assert_eq!(out.stdout.trim(), "started");
+    bundle.assert_clean(&id);
+}

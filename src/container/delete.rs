@@ -19,6 +19,8 @@ impl Container {
                 })
             }
         }
+        // Without a pid namespace, processes can outlive init; they go with the container.
+        kill_all(&self.saved.cgroup, libc::SIGKILL);
         self.saved.cgroup.destroy(Duration::from_secs(5))?;
         hooks::poststop(&self.saved);
         self.dir.remove()
