@@ -1,12 +1,12 @@
 //! Messages between the runtime and the container's init after the bootstrap: the frames of
 //! `nsexec::protocol`, with JSON bodies where there is structure to carry.
 
-use nsexec::protocol::frame;
+use nsexec::protocol::{frame, FRAME_HDRLEN};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
 use std::io;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 
@@ -71,19 +71,30 @@ impl Channel {
         self.send(kind, &crate::spec::to_json(value))
     }
 
-    /// The next frame; an ERROR frame becomes `ChannelError::Peer`.
+    /// The next frame; an ERROR frame becomes `ChannelError::Peer`. The payload buffer is
+    /// sized from the header (nsexec's reader takes a fixed buffer, as it may not allocate).
     pub fn recv(&self) -> Result<(u32, Vec<u8>), ChannelError> {
-        let mut buf = vec![0u8; MAX_FRAME];
-        let (kind, len) =
-            nsexec::read_frame(self.0.as_raw_fd(), &mut buf).map_err(ChannelError::Io)?;
-        buf.truncate(len);
-        let text = || String::from_utf8_lossy(&buf).into_owned();
-        match kind {
-            frame::ERROR => return Err(ChannelError::Peer(text())),
-            kind::NOT_FOUND => return Err(ChannelError::NotFound(text())),
-            _ => {}
+        let mut header = [0u8; FRAME_HDRLEN];
+        (&self.0)
+            .read_exact(&mut header)
+            .map_err(ChannelError::Io)?;
+        let (kind_bytes, len_bytes) = header.split_at(4);
+        let kind = u32::from_ne_bytes(kind_bytes.try_into().expect("4 bytes"));
+        let len = u32::from_ne_bytes(len_bytes.try_into().expect("4 bytes")) as usize;
+        if len > MAX_FRAME {
+            return Err(ChannelError::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("frame of {len} bytes"),
+            )));
         }
-        Ok((kind, buf))
+        let mut body = vec![0u8; len];
+        (&self.0).read_exact(&mut body).map_err(ChannelError::Io)?;
+        let text = || String::from_utf8_lossy(&body).into_owned();
+        match kind {
+            frame::ERROR => Err(ChannelError::Peer(text())),
+            kind::NOT_FOUND => Err(ChannelError::NotFound(text())),
+            _ => Ok((kind, body)),
+        }
     }
 
     /// The next frame, which must be of `kind`.
