@@ -124,11 +124,12 @@ fn make_fifo(path: &Path) -> Result<(), ContainerError> {
 fn absolute(bundle: &Path) -> Result<PathBuf, ContainerError> {
     let cwd = std::env::current_dir().map_err(|e| ContainerError::io("getcwd", ".", e))?;
     let abs = spec::clean_path(&cwd.join(bundle));
-    if !abs.is_dir() {
+    let meta = fs::metadata(&abs).map_err(|e| ContainerError::io("bundle", &abs, e))?;
+    if !meta.is_dir() {
         return Err(ContainerError::io(
             "bundle",
             &abs,
-            std::io::ErrorKind::NotFound.into(),
+            std::io::Error::from_raw_os_error(libc::ENOTDIR),
         ));
     }
     Ok(abs)
