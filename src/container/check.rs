@@ -26,10 +26,33 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
             "process.terminal: true needs a pseudo-terminal, which husk cannot allocate yet",
         ));
     }
+    warn_unapplied_resources(linux);
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
     match &linux.personality {
         Some(p) => validate::validate_personality(p).map_err(invalid),
         None => Ok(()),
+    }
+}
+
+/// Cgroup limits are placed but not yet enforced; a caller who set some must hear it.
+fn warn_unapplied_resources(linux: &crate::spec::Linux) {
+    let Some(set) = linux
+        .resources
+        .as_ref()
+        .and_then(|r| crate::spec::to_json(r).into())
+    else {
+        return;
+    };
+    let keys: Vec<String> =
+        match crate::spec::from_json::<serde_json::Map<String, serde_json::Value>>(&set) {
+            Ok(map) => map.keys().map(|k| format!("linux.resources.{k}")).collect(),
+            Err(_) => return,
+        };
+    if !keys.is_empty() {
+        crate::log::warn(&format!(
+            "{}: cgroup resource limits are not applied yet",
+            keys.join(", ")
+        ));
     }
 }
