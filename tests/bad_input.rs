@@ -201,3 +201,50 @@ fn a_terminal_config_is_refused_until_terminals_exist() {
     assert!(out.stderr.contains("process.terminal"), "{out}");
     bundle.assert_clean(&id);
 }
+
+#[test]
+fn systemd_cgroup_driver_is_refused_for_create_naming_it() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let id = bundle.id();
+    let out = husk(&[
+        "--systemd-cgroup",
+        "create",
+        "--bundle",
+        bundle.dir_str(),
+        &id,
+    ])
+    .assert_code(1);
+    assert!(out.stderr.contains("--systemd-cgroup"), "{out}");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn a_failed_detached_run_leaves_nothing() {
+    let mut bundle = Bundle::new();
+    // The start byte goes out, then the startContainer hook fails inside the container.
+    bundle.set("hooks", json!({"startContainer": [{"path": "/bin/false"}]}));
+    let id = bundle.id();
+    bundle.write();
+    let out = husk(&["run", "-d", "--bundle", bundle.dir_str(), &id]).assert_code(1);
+    assert!(out.stderr.contains("startContainer"), "{out}");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn preserve_fds_beyond_the_open_file_limit_is_refused() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let id = bundle.id();
+    let out = husk(&[
+        "create",
+        "--preserve-fds",
+        "2147483647",
+        "--bundle",
+        bundle.dir_str(),
+        &id,
+    ])
+    .assert_code(1);
+    assert!(out.stderr.contains("--preserve-fds 2147483647"), "{out}");
+    bundle.assert_clean(&id);
+}

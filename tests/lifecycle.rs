@@ -471,3 +471,16 @@ fn processes_that_outlive_init_go_with_the_container() {
     assert_eq!(out.stdout.trim(), "started");
     bundle.assert_clean(&id);
 }
+
+#[test]
+fn state_files_are_private_to_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let dir = state_root().join(&id);
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.join("state.json")), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+}

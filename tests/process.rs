@@ -222,6 +222,19 @@ fn a_missing_executable_exits_127_naming_it() {
     bundle.assert_clean(&id);
 }
 
+#[test]
+fn a_missing_absolute_executable_fails_create_and_run_exits_127() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["/no/such/program"]));
+    let id = bundle.id();
+    let out = bundle.create(&id).assert_code(127);
+    assert!(out.stderr.contains("/no/such/program"), "{out}");
+    bundle.assert_clean(&id);
+    let out = bundle.run(&id).assert_code(127);
+    assert!(out.stderr.contains("/no/such/program"), "{out}");
+    bundle.assert_clean(&id);
+}
+
 /// Opens a file to hand to the runtime as an inherited descriptor.
 fn scratch_fd(bundle: &Bundle, name: &str) -> fs::File {
     let path = bundle.dir().join(name);

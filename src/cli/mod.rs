@@ -20,6 +20,7 @@ use std::path::PathBuf;
 /// What every subcommand may read from the global flags.
 pub struct Global {
     pub root: PathBuf,
+    pub systemd_cgroup: bool,
 }
 
 /// A failed command: the line to print and the exit status.
@@ -84,6 +85,7 @@ fn without_errno_numbers(msg: &str) -> String {
 
 fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
     let mut root = PathBuf::from("/run/husk");
+    let mut systemd_cgroup = false;
     let mut log_cfg = log::Config::default();
     while let Some(arg) = p.next().map_err(UsageError::from)? {
         match arg {
@@ -91,7 +93,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
             Arg::Long("log") => log_cfg.file = Some(PathBuf::from(flags::string(p)?)),
             Arg::Long("log-format") => log_cfg.format = log_format(&flags::string(p)?)?,
             Arg::Long("debug") => log_cfg.debug = true,
-            Arg::Long("systemd-cgroup") => {}
+            Arg::Long("systemd-cgroup") => systemd_cgroup = true,
             Arg::Long("rootless") | Arg::Long("criu") => {
                 flags::string(p)?;
             }
@@ -107,7 +109,10 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
                 log::init(log_cfg);
                 let cmd = cmd.string().map_err(UsageError::from)?;
                 return Ok((
-                    Global { root },
+                    Global {
+                        root,
+                        systemd_cgroup,
+                    },
                     cmd,
                     p.raw_args().map_err(UsageError::from)?.collect(),
                 ));
@@ -139,6 +144,12 @@ fn version() -> String {
 }
 
 fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> {
+    if g.systemd_cgroup && matches!(cmd, "create" | "run") {
+        return Err(UsageError(
+            "--systemd-cgroup: the systemd cgroup driver is not supported yet".into(),
+        )
+        .into());
+    }
     match cmd {
         "create" => create::run(g, rest),
         "start" => start::run(g, rest),

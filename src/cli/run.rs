@@ -2,8 +2,7 @@
 
 use super::create::{create_flag, failure};
 use super::{flags, Failure, Global};
-use husk::container::{self, Container, CreateOptions};
-use husk::sys::{signal, wait};
+use husk::container::{self, CreateOptions};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -34,31 +33,5 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
         Ok(true)
     })?;
     opts.id = flags::one_id(ids, "run")?;
-    if detach {
-        container::create(&opts)
-            .and_then(|mut c| c.start())
-            .map_err(failure)?;
-        return Ok(0);
-    }
-    foreground(&opts, keep)
-}
-
-/// Signals are held from the start so none is lost between create and the forwarding loop,
-/// and husk adopts the container's init when the intermediate nsexec process exits.
-fn foreground(opts: &CreateOptions, keep: bool) -> Result<i32, Failure> {
-    wait::set_child_subreaper()?;
-    signal::block(&signal::SigSet::full())?;
-    let mut c = container::create(opts).map_err(failure)?;
-    if let Err(e) = c.start() {
-        let _ = c.delete(true);
-        return Err(failure(e));
-    }
-    let init = c.unlock().pid;
-    let code = container::wait_and_forward(init);
-    if !keep {
-        Container::load(&opts.root, &opts.id)
-            .and_then(|c| c.delete(true))
-            .map_err(failure)?;
-    }
-    Ok(code)
+    container::run(&opts, detach, keep).map_err(failure)
 }

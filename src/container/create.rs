@@ -98,9 +98,11 @@ fn build(
 /// Every fd the caller asked to pass on must be open before husk opens anything: a closed one
 /// would be taken by husk's own files, and the container would receive those instead.
 fn check_preserved_fds(n: i32) -> Result<(), ContainerError> {
-    if n < 0 {
+    let (limit, _) = crate::sys::proc::getrlimit(libc::RLIMIT_NOFILE as _).unwrap_or((1024, 1024));
+    if n < 0 || n as u64 + 3 > limit {
         return Err(ContainerError::Config(format!(
-            "--preserve-fds {n}: must not be negative"
+            "--preserve-fds {n}: must be between 0 and the open-file limit less 3 ({})",
+            limit.saturating_sub(3)
         )));
     }
     match (3..3 + n).find(|&f| !fd::is_open(f)) {

@@ -23,11 +23,11 @@ impl StateDir {
     pub fn create(root: &Path, id: &str) -> Result<StateDir, ContainerError> {
         DirBuilder::new()
             .recursive(true)
-            .mode(0o711)
+            .mode(0o700)
             .create(root)
             .map_err(|e| ContainerError::io("create", root, e))?;
         let path = root.join(id);
-        match DirBuilder::new().mode(0o711).create(&path) {
+        match DirBuilder::new().mode(0o700).create(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 return Err(ContainerError::Exists(id.into()))
@@ -72,7 +72,7 @@ impl StateDir {
     /// Writes the state file atomically, so a reader never sees half of it.
     pub fn save(&self, saved: &Saved) -> Result<(), ContainerError> {
         let tmp = self.path.join(".state.json.tmp");
-        fs::write(&tmp, crate::spec::to_json(saved))
+        write_private(&tmp, &crate::spec::to_json(saved))
             .map_err(|e| ContainerError::io("write", &tmp, e))?;
         let dest = self.path.join(STATE_FILE);
         fs::rename(&tmp, &dest).map_err(|e| ContainerError::io("rename", &dest, e))
@@ -91,6 +91,19 @@ impl StateDir {
             _ => Ok(()),
         }
     }
+}
+
+/// The state holds the whole config, environment secrets included: owner-only, like runc's.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
 }
 
 /// Reads a container's state without taking its lock (for `list` and `state`, which only look).

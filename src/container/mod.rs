@@ -18,7 +18,7 @@ mod start;
 pub use builder::ContainerBuilder;
 pub use create::{create, CreateOptions};
 pub use error::ContainerError;
-pub use run::wait_and_forward;
+pub use run::run;
 
 use crate::spec::{State, Status};
 use dir::StateDir;

@@ -1,12 +1,39 @@
-//! The foreground of `run`: husk stays the container's parent, passes signals on to its init
-//! and ends with init's exit status.
+//! `run`: create and start; in the foreground husk stays the container's parent, passes
+//! signals on to its init, ends with init's exit status and deletes the container.
 
+use super::{create, Container, ContainerError, CreateOptions};
 use crate::sys::{signal, wait};
 
-/// Forwards every signal but SIGCHLD to `init` until it exits; returns its exit status (128 + N
-/// when signal N killed it). The caller must have made this process a child subreaper before
-/// init was started, and blocked all signals.
-pub fn wait_and_forward(init: libc::pid_t) -> i32 {
+/// Runs a container; returns 0 when detached, else the payload's exit status (128 + N when
+/// signal N killed it). Signals are held from the start so none is lost before forwarding,
+/// and husk adopts init when the intermediate nsexec process exits.
+pub fn run(opts: &CreateOptions, detach: bool, keep: bool) -> Result<i32, ContainerError> {
+    if !detach {
+        wait::set_child_subreaper()
+            .map_err(|e| ContainerError::io("prctl", "PR_SET_CHILD_SUBREAPER", e))?;
+        signal::block(&signal::SigSet::full())
+            .map_err(|e| ContainerError::io("block", "signals", e))?;
+    }
+    let mut c = create(opts)?;
+    if let Err(e) = c.start() {
+        let _ = c.delete(true);
+        return Err(e);
+    }
+    if detach {
+        return Ok(0);
+    }
+    let code = wait_and_forward(c.unlock().pid);
+    if !keep {
+        // The payload's status is the answer; a failed cleanup is worth a line, not the status.
+        if let Err(e) = Container::load(&opts.root, &opts.id).and_then(|c| c.delete(true)) {
+            crate::log::warn(&e.to_string());
+        }
+    }
+    Ok(code)
+}
+
+/// Forwards every signal but SIGCHLD to `init` until it exits and returns its exit status.
+fn wait_and_forward(init: libc::pid_t) -> i32 {
     let all = signal::SigSet::full();
     loop {
         if let Some(code) = reap(init) {

@@ -59,6 +59,9 @@ impl fmt::Display for ProcessError {
                 action,
                 source,
             } => write!(f, "{field}: {action}: {}", errno_text(source)),
+            ProcessError::NotFound { program } if program.contains('/') => {
+                write!(f, "exec: {program:?}: no such executable file")
+            }
             ProcessError::NotFound { program } => {
                 write!(f, "exec: {program:?}: executable file not found in $PATH")
             }

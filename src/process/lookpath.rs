@@ -7,7 +7,13 @@ use std::path::{Path, PathBuf};
 
 pub fn look_path(program: &str, env: &[String]) -> Result<PathBuf, ProcessError> {
     if program.contains('/') {
-        return Ok(PathBuf::from(program));
+        // Checked here, before init parks, so a missing program fails `create` (127 for `run`).
+        return match is_executable(Path::new(program)) {
+            true => Ok(PathBuf::from(program)),
+            false => Err(ProcessError::NotFound {
+                program: program.to_string(),
+            }),
+        };
     }
     let path = path_var(env);
     let dirs = path.split(':').filter(|_| !path.is_empty());
@@ -108,10 +114,20 @@ mod tests {
 
     #[test]
     fn a_slash_means_use_as_is_and_no_path_finds_nothing() {
+        let dir = TempDir::new("slash");
+        dir.file("tool", 0o755);
+        let tool = dir.0.join("tool");
+        let env = ["PATH=/nonexistent".to_string()];
         assert_eq!(
-            look_path("./x", &[]).unwrap(),
-            PathBuf::from("./x"),
+            look_path(tool.to_str().unwrap(), &env).unwrap(),
+            tool,
             "a name with a slash is not searched"
+        );
+        let missing = look_path("/nonexistent/tool", &env).unwrap_err();
+        assert!(missing.is_not_found());
+        assert!(
+            missing.to_string().contains("\"/nonexistent/tool\""),
+            "{missing}"
         );
         assert!(look_path("sh", &["HOME=/".into()]).is_err());
     }

@@ -66,8 +66,12 @@ impl Child {
     pub fn spawn(preserve_fds: i32, fifo: &OwnedFd) -> Result<Child, SpawnError> {
         let sock_fd = 3 + preserve_fds;
         let fifo_fd = sock_fd + 1;
-        fd::cloexec_from(sock_fd)
-            .map_err(|e| SpawnError::Io("mark inherited fds close-on-exec", e))?;
+        super::exec::close_stray_fds(preserve_fds).map_err(|e| {
+            SpawnError::Io(
+                "mark inherited fds close-on-exec",
+                io::Error::other(e.to_string()),
+            )
+        })?;
         let above =
             |f: &OwnedFd| fd::dup_above(f, fifo_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(

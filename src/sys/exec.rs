@@ -78,18 +78,10 @@ pub fn unblock_all_signals() -> io::Result<()> {
 
 /// Replaces the process image; returns only the error when that fails.
 pub fn execve(path: &CStr, argv: &[CString], envp: &[CString]) -> io::Error {
-    let argv = null_terminated(argv);
-    let envp = null_terminated(envp);
+    let argv = super::spawn::null_terminated(argv);
+    let envp = super::spawn::null_terminated(envp);
     // SAFETY: `path` is NUL-terminated, and `argv`/`envp` are NULL-terminated arrays of pointers
     // into CStrings that outlive the call.
-    unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+    unsafe { libc::execve(path.as_ptr(), argv.as_ptr().cast(), envp.as_ptr().cast()) };
     io::Error::last_os_error()
-}
-
-fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
-    strings
-        .iter()
-        .map(|s| s.as_ptr())
-        .chain(std::iter::once(ptr::null()))
-        .collect()
 }

@@ -37,7 +37,8 @@ pub fn spawn(
     Ok(pid)
 }
 
-fn null_terminated(v: &[CString]) -> Vec<*mut libc::c_char> {
+/// A C array of the strings' pointers, NULL-terminated, as exec-family calls take.
+pub(crate) fn null_terminated(v: &[CString]) -> Vec<*mut libc::c_char> {
     v.iter()
         .map(|s| s.as_ptr() as *mut _)
         .chain(std::iter::once(std::ptr::null_mut()))
