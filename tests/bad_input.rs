@@ -248,3 +248,30 @@ fn preserve_fds_beyond_the_open_file_limit_is_refused() {
     assert!(out.stderr.contains("--preserve-fds 2147483647"), "{out}");
     bundle.assert_clean(&id);
 }
+
+#[test]
+fn an_occupied_cgroup_is_refused_and_its_processes_survive() {
+    let name = unique_id("occupied");
+    let dir = std::path::Path::new("/sys/fs/cgroup/pids").join(&name);
+    fs::create_dir(&dir).unwrap();
+    let mut bystander = std::process::Command::new("sleep")
+        .arg("100")
+        .spawn()
+        .unwrap();
+    fs::write(dir.join("cgroup.procs"), bystander.id().to_string()).unwrap();
+
+    let mut bundle = Bundle::new();
+    bundle.set("linux.cgroupsPath", json!(format!("/{name}")));
+    bundle.set("process.args", json!(["/no/such/program"]));
+    let id = bundle.id();
+    let out = bundle.create(&id);
+    let alive = bystander.try_wait().unwrap().is_none();
+    let still_there = dir.exists();
+    let _ = bystander.kill();
+    let _ = bystander.wait();
+    let _ = fs::remove_dir(&dir);
+    assert_eq!(out.code(), 1, "{out}");
+    assert!(out.stderr.contains("is not empty"), "{out}");
+    assert!(alive, "the bystander was killed");
+    assert!(still_there, "the bystander's cgroup was removed");
+}

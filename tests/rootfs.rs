@@ -396,3 +396,21 @@ fn no_pivot_still_confines_the_payload() {
     assert_eq!(line(&out), "root:x:0:0:root:/root:/bin/sh");
     bundle.assert_clean(&id);
 }
+
+#[test]
+fn a_device_node_outside_the_allow_list_cannot_be_opened() {
+    let mut bundle = Bundle::writable();
+    // /dev/kmsg's numbers, placed where the image could ship it; opening it for writing needs
+    // no capability, so only the devices cgroup stands in the way.
+    let node = std::ffi::CString::new(bundle.rootfs().join("kmsg").to_str().unwrap()).unwrap();
+    // SAFETY: a valid path string; mknod has no other memory effects.
+    let rc = unsafe { libc::mknod(node.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 11)) };
+    assert_eq!(rc, 0, "mknod: {}", std::io::Error::last_os_error());
+    // A subshell: busybox sh exits when a redirection of a special builtin fails.
+    bundle.sh("if (exec 3>/kmsg) 2>/dev/null; then echo opened; else echo refused; fi; (exec 3>/dev/null) && echo null-ok");
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["refused", "null-ok"]
+    );
+}

@@ -11,6 +11,8 @@ pub enum CgroupError {
     },
     /// `linux.cgroupsPath` is unusable; the text says why.
     Path(String),
+    /// An existing cgroup already holds this many processes.
+    NotEmpty(PathBuf, usize),
 }
 
 impl CgroupError {
@@ -30,6 +32,13 @@ impl fmt::Display for CgroupError {
                 write!(f, "cgroup: {op} {}: {err}", path.display())
             }
             CgroupError::Path(msg) => write!(f, "linux.cgroupsPath: {msg}"),
+            CgroupError::NotEmpty(path, n) => {
+                write!(
+                    f,
+                    "cgroup {} is not empty: {n} process(es) found",
+                    path.display()
+                )
+            }
         }
     }
 }

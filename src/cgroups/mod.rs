@@ -1,8 +1,10 @@
 //! The container's cgroup in every mounted hierarchy: v1 (one per controller), the hybrid
 //! layout (v1 plus a cgroup2 mount, as on most older distributions) and unified v2. Resource
-//! limits are a later step; this module places, lists, signals and removes.
+//! limits are a later step; this module places, lists, signals and removes, and applies v1
+//! device rules.
 
 mod cpuset;
+mod devices;
 mod error;
 mod layout;
 mod path;
@@ -13,13 +15,16 @@ pub use layout::{Hierarchy, Layout};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// One directory per hierarchy, all for the same container.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Cgroup {
     pub dirs: Vec<PathBuf>,
+    /// The directories husk made, the only ones it removes again.
+    #[serde(default)]
+    pub created: Vec<PathBuf>,
 }
 
 impl Cgroup {
@@ -29,20 +34,51 @@ impl Cgroup {
         let layout = Layout::detect()?;
         let rel = path::container_path(cgroups_path, id)?;
         let dirs = layout.hierarchies.iter().map(|h| h.dir_for(&rel)).collect();
-        Ok(Cgroup { dirs })
+        Ok(Cgroup {
+            dirs,
+            created: Vec::new(),
+        })
     }
 
-    /// Creates every directory; on failure removes the ones it made.
-    pub fn create(&self) -> Result<(), CgroupError> {
-        for (i, dir) in self.dirs.iter().enumerate() {
-            if let Err(e) = fs::create_dir_all(dir).and_then(|()| cpuset::inherit(dir)) {
-                self.dirs[..i].iter().for_each(|d| {
-                    let _ = fs::remove_dir(d);
-                });
-                return Err(CgroupError::io("create", dir, e));
+    /// Creates every directory that does not exist yet. An existing one must be empty (as runc
+    /// requires): a failed create and every delete kill what is inside. On failure the
+    /// directories made so far are removed again.
+    pub fn create(&mut self) -> Result<(), CgroupError> {
+        for dir in self.dirs.clone() {
+            if let Err(e) = self.create_one(&dir) {
+                let _ = self.destroy(Duration::ZERO);
+                return Err(e);
             }
         }
         Ok(())
+    }
+
+    fn create_one(&mut self, dir: &Path) -> Result<(), CgroupError> {
+        if dir.exists() {
+            let pids = procs_under(dir)?;
+            if !pids.is_empty() {
+                return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));
+            }
+        } else {
+            fs::create_dir_all(dir).map_err(|e| CgroupError::io("create", dir, e))?;
+            self.created.push(dir.to_path_buf());
+        }
+        cpuset::inherit(dir).map_err(|e| CgroupError::io("fill cpuset of", dir, e))
+    }
+
+    /// Applies device rules in every v1 devices hierarchy; false if there is none (v2 needs
+    /// an eBPF program, not written yet).
+    pub fn apply_devices(&self, rules: &[crate::spec::DeviceRule]) -> Result<bool, CgroupError> {
+        let mut applied = false;
+        for dir in self
+            .dirs
+            .iter()
+            .filter(|d| d.join("devices.allow").exists())
+        {
+            devices::apply_v1(dir, rules)?;
+            applied = true;
+        }
+        Ok(applied)
     }
 
     /// Moves `pid` into the cgroup in every hierarchy.
@@ -54,30 +90,44 @@ impl Cgroup {
         Ok(())
     }
 
-    /// Every process in the cgroup (read from the first hierarchy that answers).
+    /// Every process in the cgroup and its sub-cgroups, as the first hierarchy lists them.
     pub fn pids(&self) -> Result<Vec<libc::pid_t>, CgroupError> {
-        let Some(dir) = self.dirs.first() else {
-            return Ok(Vec::new());
-        };
-        let procs = dir.join("cgroup.procs");
-        match fs::read_to_string(&procs) {
-            Ok(text) => Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(CgroupError::io("read", &procs, e)),
+        match self.dirs.first() {
+            Some(dir) => procs_under(dir),
+            None => Ok(Vec::new()),
         }
     }
 
-    /// Removes every directory, waiting up to `patience` for exiting processes to leave.
+    /// Removes the directories husk made, waiting up to `patience` for exiting processes.
     pub fn destroy(&self, patience: Duration) -> Result<(), CgroupError> {
         let deadline = Instant::now() + patience;
-        for dir in self.dirs.iter().rev() {
+        for dir in self.created.iter().rev() {
             remove_when_empty(dir, deadline)?;
         }
         Ok(())
     }
 }
 
-fn remove_when_empty(dir: &PathBuf, deadline: Instant) -> Result<(), CgroupError> {
+/// The pids in `dir`'s cgroup.procs and in those of every cgroup below it; a directory that
+/// is gone has none.
+fn procs_under(dir: &Path) -> Result<Vec<libc::pid_t>, CgroupError> {
+    let procs = dir.join("cgroup.procs");
+    let mut pids: Vec<libc::pid_t> = match fs::read_to_string(&procs) {
+        Ok(text) => text.lines().filter_map(|l| l.trim().parse().ok()).collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(CgroupError::io("read", &procs, e)),
+    };
+    let entries = fs::read_dir(dir).map_err(|e| CgroupError::io("list", dir, e))?;
+    for entry in entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+    {
+        pids.extend(procs_under(&entry.path())?);
+    }
+    Ok(pids)
+}
+
+fn remove_when_empty(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {
     loop {
         match fs::remove_dir(dir) {
             Ok(()) => return Ok(()),

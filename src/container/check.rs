@@ -35,24 +35,29 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
     }
 }
 
-/// Cgroup limits are placed but not yet enforced; a caller who set some must hear it.
+/// Cgroup limits other than device rules are placed but not yet enforced; a caller who set
+/// some must hear it.
 fn warn_unapplied_resources(linux: &crate::spec::Linux) {
-    let Some(set) = linux
-        .resources
-        .as_ref()
-        .and_then(|r| crate::spec::to_json(r).into())
-    else {
-        return;
-    };
-    let keys: Vec<String> =
-        match crate::spec::from_json::<serde_json::Map<String, serde_json::Value>>(&set) {
-            Ok(map) => map.keys().map(|k| format!("linux.resources.{k}")).collect(),
-            Err(_) => return,
-        };
-    if !keys.is_empty() {
+    let Some(r) = &linux.resources else { return };
+    let set = [
+        ("memory", r.memory.is_some()),
+        ("cpu", r.cpu.is_some()),
+        ("pids", r.pids.is_some()),
+        ("blockIO", r.block_io.is_some()),
+        ("hugepageLimits", !r.hugepage_limits.is_empty()),
+        ("network", r.network.is_some()),
+        ("rdma", !r.rdma.is_empty()),
+        ("unified", !r.unified.is_empty()),
+    ];
+    let fields: Vec<String> = set
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(k, _)| format!("linux.resources.{k}"))
+        .collect();
+    if !fields.is_empty() {
         crate::log::warn(&format!(
             "{}: cgroup resource limits are not applied yet",
-            keys.join(", ")
+            fields.join(", ")
         ));
     }
 }

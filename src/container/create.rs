@@ -2,7 +2,7 @@
 
 use super::dir::StateDir;
 use super::saved::{proc_start, Saved};
-use super::{bootstrap, hooks, id, Container, ContainerError};
+use super::{bootstrap, devices, hooks, id, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::process::init_config::InitConfig;
 use crate::process::spawn::Child;
@@ -50,10 +50,13 @@ fn build(
 ) -> Result<Saved, ContainerError> {
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
-    let cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
+    let mut cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
     cgroup.create()?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     undo.cgroup = Some(cgroup.clone());
+    if !cgroup.apply_devices(&devices::rules(&linux))? {
+        crate::log::warn("linux.resources.devices: no cgroup v1 devices hierarchy; device rules are not enforced on cgroup v2 yet");
+    }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
     let child = undo.child.insert(Child::spawn(opts.preserve_fds, &fifo)?);

@@ -5,6 +5,7 @@ mod builder;
 mod check;
 mod create;
 mod delete;
+mod devices;
 pub mod dir;
 mod error;
 mod hooks;

@@ -115,8 +115,14 @@ mod tests {
 
     #[test]
     fn exec_failure_names_the_path_and_errno() {
+        use std::os::unix::fs::PermissionsExt;
+        // The file passes the lookup; execve fails on its missing interpreter.
+        let script = std::env::temp_dir().join(format!("husk-noninterp-{}", std::process::id()));
+        std::fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let shown = format!("{:?}", script.display().to_string());
         let process = Process {
-            args: vec!["/nonexistent/payload".into()],
+            args: vec![script.display().to_string()],
             cwd: "/".into(),
             ..Default::default()
         };
@@ -129,10 +135,11 @@ mod tests {
             0
         })
         .unwrap();
+        std::fs::remove_file(&script).unwrap();
         assert_eq!(code, 0);
         assert_eq!(
             output,
-            "exec \"/nonexistent/payload\": No such file or directory not_found=true"
+            format!("exec {shown}: No such file or directory not_found=true")
         );
     }
 }
