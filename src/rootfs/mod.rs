@@ -3,6 +3,7 @@
 //! init orchestrator calls in order: [`prepare`], [`pivot`], [`finalize`].
 
 mod cgroup;
+mod copytree;
 mod devices;
 mod error;
 mod masked;
