@@ -4,6 +4,7 @@
 
 mod cgroup;
 mod copytree;
+mod copyup;
 mod devices;
 mod error;
 mod masked;
