@@ -7,7 +7,7 @@ use common::*;
 use serde_json::json;
 use std::ffi::CString;
 use std::fs;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// One row of the payload's /proc/self/mountinfo.
@@ -413,4 +413,88 @@ fn a_device_node_outside_the_allow_list_cannot_be_opened() {
         out.stdout.lines().collect::<Vec<_>>(),
         ["refused", "null-ok"]
     );
+}
+
+/// A rootfs directory /seed holding a file (0640, 1000:1000), a subdirectory, a relative
+/// symlink, symlinks to host paths and a fifo, itself 0757; returns the host file those symlinks name.
+fn seed_directory(bundle: &Bundle) -> PathBuf {
+    let seed = bundle.rootfs().join("seed");
+    fs::create_dir_all(seed.join("sub")).unwrap();
+    fs::write(seed.join("data"), "seeded\n").unwrap();
+    std::os::unix::fs::chown(seed.join("data"), Some(1000), Some(1000)).unwrap();
+    fs::set_permissions(seed.join("data"), fs::Permissions::from_mode(0o640)).unwrap();
+    fs::set_permissions(&seed, fs::Permissions::from_mode(0o757)).unwrap();
+    fs::write(seed.join("sub/inner"), "deep\n").unwrap();
+    symlink("data", seed.join("link")).unwrap();
+    symlink("/etc/shadow", seed.join("shadow")).unwrap();
+    let secret = bundle.dir().join("host-secret");
+    fs::write(&secret, "host only\n").unwrap();
+    symlink(&secret, seed.join("secret")).unwrap();
+    let fifo = CString::new(seed.join("fifo").to_str().unwrap()).unwrap();
+    // SAFETY: a valid path for one mkfifo call.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    secret
+}
+
+#[test]
+fn tmpcopyup_starts_the_tmpfs_with_the_destinations_contents() {
+    let mut bundle = Bundle::writable();
+    let secret = seed_directory(&bundle);
+    bundle.mount(
+        "/seed",
+        "tmpfs",
+        "tmpfs",
+        &["tmpcopyup", "nosuid", "size=1m"],
+    );
+    // The file's owner, so reading and rewriting it shows the copy kept the owner.
+    bundle.set("process.user", json!({"uid": 1000, "gid": 1000}));
+    let script = "cat /seed/data; stat -c '%a %u:%g' /seed/data /seed; cat /seed/sub/inner; \
+        readlink /seed/link; readlink /seed/shadow; readlink /seed/secret; \
+        [ -L /seed/secret ] && echo secret-is-link; cat /seed/secret 2>/dev/null || echo unreadable; \
+        [ -e /seed/fifo ] || echo no-fifo; \
+        echo changed > /seed/data; echo new > /seed/new; cat /seed/data /seed/new";
+    let (out, mounts) = run_with_mounts(&mut bundle, script);
+    let want = format!(
+        "seeded\n640 1000:1000\n757 0:0\ndeep\ndata\n/etc/shadow\n{}\nsecret-is-link\n\
+         unreadable\nno-fifo\nchanged\nnew\n",
+        secret.display()
+    );
+    assert_eq!(out, want);
+    let m = mount_at(&mounts, "/seed");
+    assert_eq!(m.fstype, "tmpfs");
+    assert!(m.options.iter().any(|o| o == "nosuid"), "{m:?}");
+    assert!(m.super_options.iter().any(|o| o == "size=1024k"), "{m:?}");
+    let host = bundle.rootfs().join("seed");
+    assert_eq!(fs::read_to_string(host.join("data")).unwrap(), "seeded\n");
+    assert!(
+        !host.join("new").exists(),
+        "a write reached the host rootfs"
+    );
+}
+
+#[test]
+fn tmpcopyup_with_ro_is_filled_then_readonly() {
+    let mut bundle = Bundle::writable();
+    seed_directory(&bundle);
+    bundle.mount("/seed", "tmpfs", "tmpfs", &["tmpcopyup", "ro", "mode=700"]);
+    let script = format!(
+        "cat /seed/sub/inner; stat -c %a /seed; {}",
+        write_probe(&["/seed/x"])
+    );
+    let (out, mounts) = run_with_mounts(&mut bundle, &script);
+    assert_eq!(out, "deep\n700\nrefused\n");
+    let m = mount_at(&mounts, "/seed");
+    assert!(m.options.iter().any(|o| o == "ro"), "{m:?}");
+}
+
+#[test]
+fn tmpcopyup_failures_name_the_mount() {
+    let mut bundle = Bundle::writable();
+    seed_directory(&bundle);
+    let index = bundle.config["mounts"].as_array().map_or(0, Vec::len);
+    bundle.mount("/seed", "tmpfs", "tmpfs", &["tmpcopyup", "size=bogus"]);
+    bundle.sh("true");
+    bundle
+        .run_once()
+        .assert_fails_naming(&format!("mounts[{index}] /seed: tmpfs option size=bogus"));
 }

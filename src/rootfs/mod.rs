@@ -3,6 +3,8 @@
 //! init orchestrator calls in order: [`prepare`], [`pivot`], [`finalize`].
 
 mod cgroup;
+mod copytree;
+mod copyup;
 mod devices;
 mod error;
 mod masked;

@@ -6,7 +6,7 @@ use super::options::{self, MountOptions};
 use super::procdest;
 use super::procfs::Proc;
 use super::resolve::{self, Node, Root};
-use super::{cgroup, Namespaces};
+use super::{cgroup, copyup, Namespaces};
 use crate::spec::Mount;
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, OwnedFd};
@@ -61,6 +61,11 @@ impl Mounter<'_> {
             return cgroup::mount(self, &m.destination, &opts, &place);
         }
         let source = m.source.clone().unwrap_or_else(|| PathBuf::from(kind));
+        // As with runc, tmpcopyup means something only for a new tmpfs and is ignored elsewhere.
+        if opts.tmpcopyup && kind == "tmpfs" && opts.flags & libc::MS_REMOUNT == 0 {
+            let name = format!("mounts[{index}] {}", m.destination.display());
+            return copyup::mount(self, &source, &m.destination, &opts, &name).map(drop);
+        }
         self.fs_mount(kind, &source, &m.destination, &opts, &place)
             .map(drop)
     }
@@ -188,13 +193,23 @@ impl Mounter<'_> {
         Ok(target)
     }
 
-    fn create(&self, dest: &Path, node: Node, place: &str) -> Result<OwnedFd, RootfsError> {
+    pub(super) fn create(
+        &self,
+        dest: &Path,
+        node: Node,
+        place: &str,
+    ) -> Result<OwnedFd, RootfsError> {
         self.root
             .ensure(dest, node)
             .context(|| format!("create {place} inside the rootfs"))
     }
 
-    fn check_proc(&self, dest: &Path, is_procfs: bool, place: &str) -> Result<(), RootfsError> {
+    pub(super) fn check_proc(
+        &self,
+        dest: &Path,
+        is_procfs: bool,
+        place: &str,
+    ) -> Result<(), RootfsError> {
         if procdest::allowed(&resolve::clean(dest), is_procfs) {
             return Ok(());
         }
@@ -206,7 +221,12 @@ impl Mounter<'_> {
 
     /// Re-resolves `dest` inside the root and checks that a new mount now sits where `target`
     /// was and that it is within the rootfs; returns the new mount's root.
-    fn landed(&self, target: &OwnedFd, dest: &Path, place: &str) -> Result<OwnedFd, RootfsError> {
+    pub(super) fn landed(
+        &self,
+        target: &OwnedFd,
+        dest: &Path,
+        place: &str,
+    ) -> Result<OwnedFd, RootfsError> {
         let before = fs::mount_id(target.as_fd()).context(|| format!("statx {place}"))?;
         let after = self
             .root
@@ -228,7 +248,7 @@ impl Mounter<'_> {
     }
 
     /// Propagation changes and recursive attributes, which mount(2) cannot combine with the mount.
-    fn finish(
+    pub(super) fn finish(
         &self,
         mounted: &OwnedFd,
         opts: &MountOptions,
@@ -251,9 +271,6 @@ fn entry_options(m: &Mount, place: &str) -> Result<MountOptions, RootfsError> {
     let refuse = |why: String| RootfsError::refused(format!("mount on {place}"), why);
     let opts = options::parse(&m.options)
         .map_err(|o| refuse(format!("option {o:?} is not supported yet")))?;
-    if opts.tmpcopyup {
-        return Err(refuse("option \"tmpcopyup\" is not supported yet".into()));
-    }
     if !m.uid_mappings.is_empty() || !m.gid_mappings.is_empty() {
         return Err(refuse("idmapped mounts are not supported yet".into()));
     }

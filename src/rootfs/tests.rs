@@ -386,3 +386,37 @@ fn shared_rootfs_propagation_still_pivots() {
         )
     });
 }
+
+#[test]
+fn tmpcopyup_through_a_destination_symlink_copies_nothing_from_the_host() {
+    let b = Bundle::new("copyup-escape");
+    let host_dir = b.dir.join("hostdir");
+    std::fs::create_dir_all(&host_dir).unwrap();
+    std::fs::write(host_dir.join("hostfile"), "host only").unwrap();
+    let escape = Path::new("../../../../../../..").join(host_dir.strip_prefix("/").unwrap());
+    std::os::unix::fs::symlink(&escape, b.root.join("evil")).unwrap();
+    b.file("seed/kept", "from the image");
+    let mounts = vec![
+        mnt("/evil", "tmpfs", "tmpfs", &["tmpcopyup"]),
+        mnt("/seed", "tmpfs", "tmpfs", &["tmpcopyup"]),
+    ];
+    let spec = spec(mounts, Linux::default());
+    let inside = b.root.join(host_dir.strip_prefix("/").unwrap());
+    let root = b.root.clone();
+    isolated(move || {
+        prepare(&spec, &root).map_err(err("prepare"))?;
+        ensure(
+            mounted_at(&inside),
+            format!("{} is not a mount", inside.display()),
+        )?;
+        let copied: Vec<_> = std::fs::read_dir(&inside).map_err(err("list"))?.collect();
+        ensure(copied.is_empty(), "host files were copied into the tmpfs")?;
+        ensure(mounted_at(&root.join("seed")), "/seed is not a mount")?;
+        let kept = std::fs::read_to_string(root.join("seed/kept")).map_err(err("read"))?;
+        ensure(
+            kept == "from the image",
+            format!("/seed/kept reads {kept:?}"),
+        )
+    });
+    assert!(!mounted_at(&host_dir));
+}

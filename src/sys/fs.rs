@@ -104,12 +104,18 @@ pub fn unlinkat(dirfd: BorrowedFd<'_>, name: &Path, flags: libc::c_int) -> io::R
 
 /// Reads the target of the symlink that an O_PATH|O_NOFOLLOW descriptor refers to.
 pub fn readlink_fd(fd: BorrowedFd<'_>) -> io::Result<PathBuf> {
+    readlinkat(fd, Path::new(""))
+}
+
+/// readlinkat(2): the target of the symlink `name` in `dirfd`, never followed.
+pub fn readlinkat(dirfd: BorrowedFd<'_>, name: &Path) -> io::Result<PathBuf> {
+    let c = cstring(name)?;
     let mut buf = vec![0u8; libc::PATH_MAX as usize];
-    // SAFETY: `buf` is writable for its whole length and the empty path is NUL-terminated.
+    // SAFETY: `buf` is writable for its whole length and `c` is NUL-terminated.
     let n = unsafe {
         libc::readlinkat(
-            fd.as_raw_fd(),
-            c"".as_ptr(),
+            dirfd.as_raw_fd(),
+            c.as_ptr(),
             buf.as_mut_ptr().cast(),
             buf.len(),
         )
@@ -119,6 +125,23 @@ pub fn readlink_fd(fd: BorrowedFd<'_>) -> io::Result<PathBuf> {
     }
     buf.truncate(n as usize);
     Ok(PathBuf::from(OsString::from_vec(buf)))
+}
+
+/// fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): what `name` itself is, a symlink included.
+pub fn lstatat(dirfd: BorrowedFd<'_>, name: &Path) -> io::Result<libc::stat> {
+    let c = cstring(name)?;
+    // SAFETY: stat is plain data; the kernel fills it in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is NUL-terminated and `st` is a valid, writable stat buffer.
+    check(unsafe {
+        libc::fstatat(
+            dirfd.as_raw_fd(),
+            c.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })?;
+    Ok(st)
 }
 
 pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<libc::stat> {
@@ -161,6 +184,97 @@ pub fn chown_fd(fd: BorrowedFd<'_>, uid: u32, gid: u32) -> io::Result<()> {
     // SAFETY: the empty path is NUL-terminated; the fd is borrowed for the call.
     check(unsafe { libc::fchownat(fd.as_raw_fd(), c"".as_ptr(), uid, gid, libc::AT_EMPTY_PATH) })
         .map(drop)
+}
+
+/// fchownat(dirfd, name, AT_SYMLINK_NOFOLLOW): changes a symlink itself, not its target.
+pub fn lchownat(dirfd: BorrowedFd<'_>, name: &Path, uid: u32, gid: u32) -> io::Result<()> {
+    let c = cstring(name)?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    check(unsafe {
+        libc::fchownat(
+            dirfd.as_raw_fd(),
+            c.as_ptr(),
+            uid,
+            gid,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })
+    .map(drop)
+}
+
+/// fchmod(2) on a descriptor opened for reading or writing (not O_PATH).
+pub fn chmod_fd(fd: BorrowedFd<'_>, mode: libc::mode_t) -> io::Result<()> {
+    // SAFETY: the fd is borrowed for the call.
+    check(unsafe { libc::fchmod(fd.as_raw_fd(), mode) }).map(drop)
+}
+
+/// The names in a directory opened for reading ("." and ".." left out), read with getdents64
+/// through one fixed buffer so a huge directory costs no more memory than a small one.
+pub struct DirNames<'a> {
+    dir: BorrowedFd<'a>,
+    buf: Vec<u8>,
+    at: usize,
+    len: usize,
+}
+
+/// Offsets inside a linux_dirent64 record: d_ino (8), d_off (8), d_reclen (2), d_type (1), name.
+const RECLEN_AT: usize = 16;
+const NAME_AT: usize = 19;
+
+impl<'a> DirNames<'a> {
+    pub fn new(dir: BorrowedFd<'a>) -> DirNames<'a> {
+        DirNames {
+            dir,
+            buf: vec![0; 8192],
+            at: 0,
+            len: 0,
+        }
+    }
+
+    fn refill(&mut self) -> io::Result<usize> {
+        // SAFETY: `buf` is writable for its whole length; the fd is borrowed for the call.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                self.dir.as_raw_fd(),
+                self.buf.as_mut_ptr(),
+                self.buf.len(),
+            )
+        };
+        check(n as libc::c_int)?;
+        self.at = 0;
+        self.len = n as usize;
+        Ok(self.len)
+    }
+
+    fn take_record(&mut self) -> OsString {
+        let rec = &self.buf[self.at..self.len];
+        let reclen = u16::from_ne_bytes([rec[RECLEN_AT], rec[RECLEN_AT + 1]]) as usize;
+        let name = &rec[NAME_AT..reclen];
+        let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+        self.at += reclen;
+        OsString::from_vec(name[..end].to_vec())
+    }
+}
+
+impl Iterator for DirNames<'_> {
+    type Item = io::Result<OsString>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.at >= self.len {
+                match self.refill() {
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            let name = self.take_record();
+            if name != "." && name != ".." {
+                return Some(Ok(name));
+            }
+        }
+    }
 }
 
 pub fn fchdir(fd: BorrowedFd<'_>) -> io::Result<()> {

@@ -4,7 +4,7 @@
 use super::fs::cstring;
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::ptr;
 
@@ -137,11 +137,44 @@ pub fn move_mount(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> io::Result<()> {
 
 /// A new, detached, option-less filesystem of `fstype` (fsopen + FSCONFIG_CMD_CREATE + fsmount).
 pub fn new_detached_fs(fstype: &str, attr_flags: u64) -> io::Result<OwnedFd> {
+    let ctx = fs_open(fstype)?;
+    fs_mount(ctx.as_fd(), attr_flags)
+}
+
+/// fsopen(2): a context for a new `fstype` superblock, configured with [`fs_config`] before
+/// [`fs_mount`] creates it.
+pub fn fs_open(fstype: &str) -> io::Result<OwnedFd> {
     let name = cstring(fstype)?;
     // SAFETY: `name` is a valid NUL-terminated string that outlives the call.
-    let ctx =
-        owned(unsafe { libc::syscall(libc::SYS_fsopen, name.as_ptr(), libc::FSOPEN_CLOEXEC) })?;
-    // SAFETY: FSCONFIG_CMD_CREATE takes no key or value; the fd is ours.
+    owned(unsafe { libc::syscall(libc::SYS_fsopen, name.as_ptr(), libc::FSOPEN_CLOEXEC) })
+}
+
+/// fsconfig(2) with one option: `key=value`, or the bare flag `key` when `value` is None.
+pub fn fs_config(ctx: BorrowedFd<'_>, key: &str, value: Option<&str>) -> io::Result<()> {
+    let key = cstring(key)?;
+    let value = opt_cstring(value)?;
+    let cmd = if value.is_some() {
+        libc::FSCONFIG_SET_STRING
+    } else {
+        libc::FSCONFIG_SET_FLAG
+    };
+    // SAFETY: `key` is NUL-terminated, the value is null or NUL-terminated, both outlive the call.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_fsconfig,
+            ctx.as_raw_fd(),
+            cmd,
+            key.as_ptr(),
+            ptr_of(&value),
+            0,
+        )
+    })
+    .map(drop)
+}
+
+/// Creates the superblock a configured context describes and returns a detached mount of it.
+pub fn fs_mount(ctx: BorrowedFd<'_>, attr_flags: u64) -> io::Result<OwnedFd> {
+    // SAFETY: FSCONFIG_CMD_CREATE takes no key or value; the fd is borrowed for the call.
     check(unsafe {
         libc::syscall(
             libc::SYS_fsconfig,
@@ -152,7 +185,7 @@ pub fn new_detached_fs(fstype: &str, attr_flags: u64) -> io::Result<OwnedFd> {
             0,
         )
     })?;
-    // SAFETY: the context fd is ours and configured; the kernel returns a new mount fd.
+    // SAFETY: the context fd is configured; the kernel returns a new mount fd.
     owned(unsafe {
         libc::syscall(
             libc::SYS_fsmount,
