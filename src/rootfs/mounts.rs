@@ -4,9 +4,9 @@
 use super::error::{Context, RootfsError};
 use super::options::{self, MountOptions};
 use super::procdest;
-use super::procfs::Proc;
 use super::resolve::{self, Node, Root};
 use super::{cgroup, Namespaces};
+use crate::procfs::handle::Proc;
 use crate::spec::Mount;
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, OwnedFd};
