@@ -249,6 +249,21 @@ fn a_destination_symlink_cannot_escape_the_rootfs() {
     assert_eq!(mount_at(&mounts, &inside).fstype, "tmpfs");
 }
 
+/// The /proc guard (CVE-2019-19921) must judge where a destination
+/// lands, not how config.json spells it.
+#[test]
+fn a_symlink_to_proc_cannot_carry_a_tmpfs_over_proc() {
+    let mut bundle = Bundle::writable();
+    symlink("/proc", bundle.rootfs().join("myproc")).unwrap();
+    bundle.mount("/myproc", "tmpfs", "tmpfs", &["size=1m"]);
+    let id = bundle.id();
+    bundle
+        .create(&id)
+        .assert_fails_naming("/myproc (destination of mounts[")
+        .assert_fails_naming("only procfs");
+    bundle.assert_clean(&id);
+}
+
 #[test]
 fn default_devices_exist_with_the_right_numbers() {
     let devices = [

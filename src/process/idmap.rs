@@ -1,8 +1,11 @@
-//! Writing a new user namespace's uid_map and gid_map from the parent side.
+//! Writing a new user namespace's uid_map and gid_map from the parent side, through a verified
+//! procfs handle so that a fake filesystem over the host's /proc cannot take the writes.
 
+use crate::procfs::handle::Proc;
 use crate::spec::IdMapping;
-use std::fs;
-use std::io;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
 
 /// `/proc/PID/{uid,gid}_map` text: one `inside outside count` line per mapping.
 fn map_text(maps: &[IdMapping]) -> String {
@@ -19,20 +22,24 @@ pub fn write(
     gids: &[IdMapping],
     deny_setgroups: bool,
 ) -> io::Result<()> {
-    let ctx = |what: &str, e: io::Error| {
-        io::Error::new(e.kind(), format!("write /proc/{pid}/{what}: {e}"))
+    let proc = Proc::open().map_err(|e| io::Error::new(e.kind(), format!("open /proc: {e}")))?;
+    let put = |file: &str, text: &str| {
+        let rel = format!("{pid}/{file}");
+        proc.open_file(Path::new(&rel), libc::O_WRONLY)
+            .and_then(|fd| File::from(fd).write_all(text.as_bytes()))
+            .map_err(|e| io::Error::new(e.kind(), format!("write /proc/{rel}: {e}")))
     };
     if deny_setgroups {
-        fs::write(format!("/proc/{pid}/setgroups"), "deny").map_err(|e| ctx("setgroups", e))?;
+        put("setgroups", "deny")?;
     }
-    fs::write(format!("/proc/{pid}/uid_map"), map_text(uids)).map_err(|e| ctx("uid_map", e))?;
-    fs::write(format!("/proc/{pid}/gid_map"), map_text(gids)).map_err(|e| ctx("gid_map", e))?;
-    Ok(())
+    put("uid_map", &map_text(uids))?;
+    put("gid_map", &map_text(gids))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::procfs::fake::with_tmpfs_over;
 
     #[test]
     fn one_line_per_mapping() {
@@ -49,5 +56,34 @@ mod tests {
             },
         ];
         assert_eq!(map_text(&m), "0 100000 1\n1 200000 65535\n");
+    }
+
+    #[test]
+    fn maps_are_not_written_into_a_fake_proc() {
+        with_tmpfs_over("/proc", || {
+            let pid = std::process::id();
+            let dir = format!("/proc/{pid}");
+            std::fs::create_dir(&dir).map_err(|e| format!("mkdir {dir}: {e}"))?;
+            for f in ["setgroups", "uid_map", "gid_map"] {
+                std::fs::write(format!("{dir}/{f}"), "").map_err(|e| format!("create {f}: {e}"))?;
+            }
+            let one = [IdMapping {
+                container_id: 0,
+                host_id: 100000,
+                size: 1,
+            }];
+            let result = write(pid as libc::pid_t, &one, &one, true);
+            for f in ["setgroups", "uid_map", "gid_map"] {
+                let left = std::fs::read_to_string(format!("{dir}/{f}")).unwrap_or_default();
+                if !left.is_empty() {
+                    return Err(format!("{f} was written through a fake /proc: {left:?}"));
+                }
+            }
+            match result {
+                Ok(()) => Err("id maps were written through a fake /proc".into()),
+                Err(e) if e.to_string().contains("not on procfs") => Ok(()),
+                Err(e) => Err(format!("unclear error: {e}")),
+            }
+        });
     }
 }

@@ -43,7 +43,7 @@ pub fn mount(
     name: &str,
 ) -> Result<OwnedFd, RootfsError> {
     m.check_proc(dest, false, name)?;
-    let target = m.create(dest, Node::Dir, name)?;
+    let target = m.target(dest, Node::Dir, false, name)?;
     let from = open_dir(target.as_fd()).context(|| format!("{name}: open it to copy up"))?;
     let st = fs::fstat(from.as_fd()).context(|| format!("{name}: stat"))?;
     let tmpfs = detached_tmpfs(source, opts, st.st_mode & 0o7777, name)?;

@@ -3,8 +3,8 @@
 //! path under it) is a symlink to the host's /dev never reaches the host.
 
 use super::error::{Context, RootfsError};
-use super::procfs::Proc;
 use super::resolve::{self, Node, Root};
+use crate::procfs::handle::Proc;
 use crate::spec::{Device, Mount};
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};

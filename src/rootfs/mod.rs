@@ -12,7 +12,6 @@ mod mounts;
 mod options;
 mod pivot;
 mod procdest;
-mod procfs;
 mod propagation;
 mod readonly;
 mod resolve;
@@ -20,6 +19,7 @@ mod sysctl;
 
 pub use error::RootfsError;
 
+use crate::procfs::handle::Proc;
 use crate::spec::{Linux, NamespaceType, Spec};
 use error::Context;
 use std::path::Path;
@@ -50,7 +50,7 @@ pub fn prepare(spec: &Spec, rootfs: &Path) -> Result<(), RootfsError> {
         std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
     let flags = propagation::configured(linux.and_then(|l| l.rootfs_propagation.as_deref()))?;
     propagation::prepare_root(flags, &rootfs)?;
-    let proc = procfs::Proc::open()?;
+    let proc = Proc::open().context(|| "open /proc")?;
     // Opened only after the self-bind, so every lookup lands on the mount that becomes `/`.
     let root =
         resolve::Root::open(&rootfs).context(|| format!("open rootfs {}", rootfs.display()))?;

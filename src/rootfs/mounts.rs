@@ -4,9 +4,9 @@
 use super::error::{Context, RootfsError};
 use super::options::{self, MountOptions};
 use super::procdest;
-use super::procfs::Proc;
 use super::resolve::{self, Node, Root};
 use super::{cgroup, copyup, Namespaces};
+use crate::procfs::handle::Proc;
 use crate::spec::Mount;
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, OwnedFd};
@@ -90,7 +90,7 @@ impl Mounter<'_> {
         } else {
             Node::File
         };
-        let target = self.create(dest, node, place)?;
+        let target = self.target(dest, node, src_is_proc, place)?;
         let flags = libc::MS_BIND | (opts.flags & libc::MS_REC);
         mount::mount(
             Some(&self.proc.fd_path(src.as_fd())),
@@ -145,7 +145,7 @@ impl Mounter<'_> {
         if opts.flags & libc::MS_REMOUNT != 0 {
             return self.remount(kind, dest, opts, place);
         }
-        let target = self.create(dest, Node::Dir, place)?;
+        let target = self.target(dest, Node::Dir, kind == "proc", place)?;
         let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
         let done = mount::mount(
             Some(source),
@@ -180,6 +180,7 @@ impl Mounter<'_> {
             .root
             .resolve(dest)
             .context(|| format!("open {place}"))?;
+        self.check_proc_at(&target, kind == "proc", place)?;
         let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
         mount::mount(
             None,
@@ -193,30 +194,54 @@ impl Mounter<'_> {
         Ok(target)
     }
 
-    pub(super) fn create(
+    /// Opens (creating if needed) the mount point for `dest`, checked where it really is.
+    pub(super) fn target(
         &self,
         dest: &Path,
         node: Node,
+        is_procfs: bool,
         place: &str,
     ) -> Result<OwnedFd, RootfsError> {
-        self.root
+        let target = self
+            .root
             .ensure(dest, node)
-            .context(|| format!("create {place} inside the rootfs"))
+            .context(|| format!("create {place} inside the rootfs"))?;
+        self.check_proc_at(&target, is_procfs, place)?;
+        Ok(target)
     }
 
+    /// The /proc rule on the destination as written, before anything is created for it.
     pub(super) fn check_proc(
         &self,
         dest: &Path,
         is_procfs: bool,
         place: &str,
     ) -> Result<(), RootfsError> {
-        if procdest::allowed(&resolve::clean(dest), is_procfs) {
-            return Ok(());
-        }
-        Err(RootfsError::refused(
-            format!("mount on {place}"),
-            "only procfs or well-known files may be mounted on /proc",
-        ))
+        proc_rule(&resolve::clean(dest), is_procfs, place)
+    }
+
+    /// The /proc rule on where `target` resolved: an image symlink such as `/myproc -> /proc`
+    /// would otherwise carry a mount onto /proc under a name the lexical check allows.
+    fn check_proc_at(
+        &self,
+        target: &OwnedFd,
+        is_procfs: bool,
+        place: &str,
+    ) -> Result<(), RootfsError> {
+        let real = self.real_path(target, place)?;
+        let rel = real.strip_prefix(self.root.path()).map_err(|_| {
+            RootfsError::refused(
+                format!("mount on {place}"),
+                format!("it resolves outside the rootfs (to {})", real.display()),
+            )
+        })?;
+        proc_rule(rel, is_procfs, place)
+    }
+
+    /// The host path `fd` refers to now, as the kernel reports it.
+    fn real_path(&self, fd: &OwnedFd, place: &str) -> Result<PathBuf, RootfsError> {
+        std::fs::read_link(self.proc.fd_path(fd.as_fd()))
+            .context(|| format!("read where {place} resolved"))
     }
 
     /// Re-resolves `dest` inside the root and checks that a new mount now sits where `target`
@@ -233,8 +258,7 @@ impl Mounter<'_> {
             .resolve(dest)
             .context(|| format!("reopen {place} after mounting"))?;
         let now = fs::mount_id(after.as_fd()).context(|| format!("statx {place}"))?;
-        let real = std::fs::read_link(self.proc.fd_path(after.as_fd()))
-            .context(|| format!("readlink {place} after mounting"))?;
+        let real = self.real_path(&after, place)?;
         if now == before || !real.starts_with(self.root.path()) {
             return Err(RootfsError::refused(
                 format!("verify mount on {place}"),
@@ -265,6 +289,16 @@ impl Mounter<'_> {
         }
         Ok(())
     }
+}
+
+fn proc_rule(rel: &Path, is_procfs: bool, place: &str) -> Result<(), RootfsError> {
+    if procdest::allowed(rel, is_procfs) {
+        return Ok(());
+    }
+    Err(RootfsError::refused(
+        format!("mount on {place}"),
+        "only procfs or well-known files may be mounted on /proc",
+    ))
 }
 
 fn entry_options(m: &Mount, place: &str) -> Result<MountOptions, RootfsError> {
