@@ -484,3 +484,84 @@ fn state_files_are_private_to_the_owner() {
     assert_eq!(mode(&dir.join("state.json")), 0o600);
     assert_eq!(mode(&dir), 0o700);
 }
+
+#[test]
+fn a_container_whose_start_hangs_can_still_be_killed_and_deleted() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "hooks",
+        json!({"startContainer": [{"path": "/bin/sleep", "args": ["sleep", "1000"]}]}),
+    );
+    bundle.set("process.args", json!(["true"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let mut start = husk_command(&["start", &id])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // start now holds the container's lock while init sits in the hook.
+    thread::sleep(Duration::from_millis(200));
+    husk(&["delete", "--force", &id]).assert_ok();
+    let status = start.wait().unwrap();
+    assert!(
+        !status.success(),
+        "start reported success for a container deleted under it"
+    );
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn signals_to_husk_run_reach_the_payload() {
+    let mut bundle = Bundle::new();
+    bundle.sh("trap 'exit 42' TERM; echo ready; while true; do sleep 0.05; done");
+    bundle.write();
+    let id = bundle.id();
+    let mut run = husk_command(&["run", "--bundle", bundle.dir_str(), &id])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(run.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    // SAFETY: kill takes plain integers.
+    assert_eq!(unsafe { libc::kill(run.id() as i32, libc::SIGTERM) }, 0);
+    let status = run.wait().unwrap();
+    assert_eq!(status.code(), Some(42), "husk run did not forward SIGTERM");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn a_reused_pid_reads_as_stopped() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    assert_eq!(state(&id)["status"], "created");
+    // Same pid, other start time: what a recycled pid looks like from the state file.
+    let file = state_root().join(&id).join("state.json");
+    let mut saved: Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    saved["start_time"] = json!(saved["start_time"].as_u64().unwrap() + 1);
+    fs::write(&file, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let s = state(&id);
+    assert_eq!(s["status"], "stopped");
+    assert_eq!(s["pid"], 0);
+    husk(&["kill", &id, "KILL"]).assert_fails_naming("container not running");
+}
+
+#[test]
+fn init_runs_from_a_sealed_memfd_not_the_host_binary() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let pid = state(&id)["pid"].as_i64().unwrap();
+    let exe = fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+    assert!(
+        exe.to_string_lossy().starts_with("/memfd:husk"),
+        "init's exe is {}",
+        exe.display()
+    );
+}

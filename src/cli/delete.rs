@@ -1,7 +1,6 @@
 //! `husk delete [--force] ID`: remove a container.
 
 use super::{flags, Failure, Global};
-use husk::container::Container;
 use std::ffi::OsString;
 
 const HELP: &str = "usage: husk delete [--force|-f] ID
@@ -16,6 +15,6 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
         Ok(matched)
     })?;
     let id = flags::one_id(ids, "delete")?;
-    Container::load(&g.root, &id)?.delete(force)?;
+    husk::container::delete(&g.root, &id, force)?;
     Ok(0)
 }

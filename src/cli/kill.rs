@@ -1,7 +1,6 @@
 //! `husk kill [--all] ID [SIGNAL]`: send a signal, SIGTERM by default.
 
 use super::{flags::UsageError, Failure, Global};
-use husk::container::Container;
 use std::ffi::OsString;
 
 const HELP: &str = "usage: husk kill [--all|-a] ID [SIGNAL]
@@ -22,7 +21,7 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
         [] => return Err(UsageError("kill: the container id is missing".into()).into()),
         _ => return Err(UsageError("kill: expected ID [SIGNAL]".into()).into()),
     };
-    Container::load(&g.root, id)?.kill(sig, all)?;
+    husk::container::kill(&g.root, id, sig, all)?;
     Ok(0)
 }
 

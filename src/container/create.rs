@@ -68,7 +68,13 @@ fn build(
             opts.id, child.first
         )
     });
-    let start_time = proc_start(pid).map(|(_, t)| t).unwrap_or_default();
+    let start_time = proc_start(pid).map(|(_, t)| t).ok_or_else(|| {
+        ContainerError::io(
+            "read start time of",
+            format!("/proc/{pid}/stat"),
+            std::io::ErrorKind::NotFound.into(),
+        )
+    })?;
     let saved = Saved {
         id: opts.id.clone(),
         pid,
@@ -169,7 +175,7 @@ impl Drop for Undo {
             child.kill();
         }
         if let Some(cg) = self.cgroup.take() {
-            super::kill::kill_all(&cg, libc::SIGKILL);
+            let _ = super::kill::kill_all(&cg, libc::SIGKILL);
             let _ = cg.destroy(Duration::from_secs(5));
         }
         if let Some(dir) = self.dir.take() {

@@ -2,7 +2,7 @@
 
 use super::saved::Saved;
 use super::ContainerError;
-use crate::sys::fd::{self, Lock};
+use crate::sys::fd;
 use std::fs::{self, DirBuilder, File};
 use std::io;
 use std::os::unix::fs::DirBuilderExt;
@@ -35,7 +35,7 @@ impl StateDir {
             Err(e) => return Err(ContainerError::io("create", &path, e)),
         }
         let lock = File::open(&path).map_err(|e| ContainerError::io("open", &path, e))?;
-        fd::flock(&lock, Lock::Exclusive).map_err(|e| ContainerError::io("lock", &path, e))?;
+        fd::flock(&lock).map_err(|e| ContainerError::io("lock", &path, e))?;
         Ok(StateDir {
             path,
             id: id.into(),
@@ -54,8 +54,10 @@ impl StateDir {
             }
             Err(e) => return Err(ContainerError::io("open", &path, e)),
         };
-        fd::flock(&lock, Lock::Exclusive).map_err(|e| ContainerError::io("lock", &path, e))?;
-        if !path.join(STATE_FILE).exists() {
+        fd::flock(&lock).map_err(|e| ContainerError::io("lock", &path, e))?;
+        // The directory may have been deleted (and the id even created anew) while we waited:
+        // the lock only counts if it is on what the path names now.
+        if !same_file(&lock, &path) || !path.join(STATE_FILE).exists() {
             return Err(ContainerError::NotExist(id.into()));
         }
         Ok(StateDir {
@@ -90,6 +92,14 @@ impl StateDir {
             }
             _ => Ok(()),
         }
+    }
+}
+
+fn same_file(open: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (open.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
     }
 }
 

@@ -1,29 +1,57 @@
-//! `kill`: a signal to init, or to every process of the container.
+//! `kill`: a signal to init, or to every process of the container. Signalling takes no lock,
+//! so a container whose `start` hangs (a startContainer hook without a timeout) can still be
+//! stopped.
 
-use super::{Container, ContainerError};
+use super::saved::Saved;
+use super::{dir, id, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::spec::Status;
-use crate::sys::wait;
+use crate::sys::wait::{self, PidFd};
+use std::path::Path;
 
 impl Container {
     pub fn kill(&self, sig: libc::c_int, all: bool) -> Result<(), ContainerError> {
-        if self.status() == Status::Stopped {
-            return Err(ContainerError::NotRunning(self.saved.id.clone()));
-        }
-        if all {
-            kill_all(&self.saved.cgroup, sig);
-            return Ok(());
-        }
-        wait::kill(self.saved.pid, sig).map_err(|e| match e.raw_os_error() {
-            Some(libc::ESRCH) => ContainerError::NotRunning(self.saved.id.clone()),
-            _ => ContainerError::io("kill", format!("pid {}", self.saved.pid), e),
-        })
+        signal(&self.saved, self.status(), sig, all)
     }
 }
 
-/// Signals every process in the cgroup; ones that exit meanwhile are no error.
-pub fn kill_all(cgroup: &Cgroup, sig: libc::c_int) {
-    for pid in cgroup.pids().unwrap_or_default() {
+/// Signals container `id` under `root` without waiting for its lock.
+pub fn kill(root: &Path, id: &str, sig: libc::c_int, all: bool) -> Result<(), ContainerError> {
+    id::validate(id)?;
+    let path = root.join(id);
+    let saved = dir::load(&path)?;
+    signal(&saved, saved.status(&path), sig, all)
+}
+
+fn signal(
+    saved: &Saved,
+    status: Status,
+    sig: libc::c_int,
+    all: bool,
+) -> Result<(), ContainerError> {
+    let not_running = || ContainerError::NotRunning(saved.id.clone());
+    if status == Status::Stopped {
+        return Err(not_running());
+    }
+    if all {
+        return kill_all(&saved.cgroup, sig).map_err(ContainerError::from);
+    }
+    // The pidfd pins the process; checking the start time after opening it means a pid reused
+    // since can never receive the signal.
+    let pidfd = PidFd::open(saved.pid).map_err(|_| not_running())?;
+    if !saved.alive() {
+        return Err(not_running());
+    }
+    pidfd.send(sig).map_err(|e| match e.raw_os_error() {
+        Some(libc::ESRCH) => not_running(),
+        _ => ContainerError::io("kill", format!("pid {}", saved.pid), e),
+    })
+}
+
+/// Signals every process in the cgroup and below; ones that exit meanwhile are no error.
+pub fn kill_all(cgroup: &Cgroup, sig: libc::c_int) -> Result<(), crate::cgroups::CgroupError> {
+    for pid in cgroup.pids()? {
         let _ = wait::kill(pid, sig);
     }
+    Ok(())
 }

@@ -18,7 +18,9 @@ mod start;
 
 pub use builder::ContainerBuilder;
 pub use create::{create, CreateOptions};
+pub use delete::delete;
 pub use error::ContainerError;
+pub use kill::kill;
 pub use run::run;
 
 use crate::spec::{State, Status};

@@ -22,15 +22,15 @@ impl Container {
         let fifo =
             fd::open_fifo_nonblocking(&path).map_err(|e| ContainerError::io("open", &path, e))?;
         self.await_init(&fifo)?;
-        let _ = std::fs::remove_file(&path);
+        // The fifo's presence is what says `created`; it must go once the payload runs.
+        std::fs::remove_file(&path).map_err(|e| ContainerError::io("remove", &path, e))?;
         hooks::poststart(&self.saved);
         Ok(())
     }
 
-    /// Opening the fifo lets init's open for writing return; its byte says it is going, and
-    /// the end of the fifo that the payload has replaced init (execve closed the writer). Any
-    /// text after the byte is init's error. An init that dies first never writes, so liveness
-    /// is checked between polls.
+    /// Opening the fifo lets init's open for writing return; what it writes until the fifo
+    /// ends (execve or death closes it) is judged by `outcome`. An init that dies before
+    /// opening the fifo never writes, so liveness is checked between polls.
     fn await_init(&self, fifo: &std::os::fd::OwnedFd) -> Result<(), ContainerError> {
         let path = self.dir.fifo();
         let mut reader = File::from(
@@ -53,13 +53,18 @@ impl Container {
         }
     }
 
+    /// Init writes "0" when released and "1" right before execve; any text after either is
+    /// its error. The fifo's end alone says nothing: execve and death both close it.
     fn outcome(&self, said: &[u8]) -> Result<(), ContainerError> {
-        match said.split_first() {
-            Some((_, [])) => Ok(()),
-            Some((_, error)) => Err(ContainerError::Config(
-                String::from_utf8_lossy(error).into_owned(),
-            )),
-            None => Err(ContainerError::NotRunning(self.saved.id.clone())),
+        let error = |text: &[u8]| {
+            Err(ContainerError::Config(
+                String::from_utf8_lossy(text).into_owned(),
+            ))
+        };
+        match said {
+            [b'0', b'1'] => Ok(()),
+            [b'0', b'1', text @ ..] | [b'0', text @ ..] if !text.is_empty() => error(text),
+            _ => Err(ContainerError::NotRunning(self.saved.id.clone())),
         }
     }
 }

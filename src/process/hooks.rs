@@ -79,10 +79,12 @@ fn run_one(hook: &Hook, state: &[u8]) -> Result<(), String> {
     }
 }
 
-/// Writes the state; a hook that exits without reading it is not an error.
+/// Writes the state without ever blocking, so a hook that never reads stdin still meets its
+/// timeout; one that exits without reading it is not an error.
 fn feed(w: std::os::fd::OwnedFd, state: &[u8]) {
-    let mut f = std::fs::File::from(w);
-    let _ = f.write_all(state);
+    if fd::fit_pipe_nonblocking(&w, state.len()).is_ok() {
+        let _ = std::fs::File::from(w).write_all(state);
+    }
 }
 
 fn wait_for(pid: libc::pid_t, timeout: Option<i64>) -> Result<libc::c_int, String> {

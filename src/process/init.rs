@@ -113,6 +113,10 @@ fn init(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, 
         &hooks.start_container,
         &crate::spec::to_json(&cfg.state),
     )?;
+    if let Some(f) = fifo.as_mut() {
+        f.write_all(b"1")
+            .map_err(|e| InitError::Io("write exec fifo", e))?;
+    }
     Err(exec::exec(prepared, cfg.preserve_fds).into())
 }
 
@@ -132,7 +136,8 @@ fn set_names(spec: &Spec) -> Result<(), InitError> {
     Ok(())
 }
 
-/// Blocks until `husk start` opens the fifo for reading, then tells it init is going. The
+/// Blocks until `husk start` opens the fifo for reading, then tells it init is going ("0";
+/// "1" follows right before execve, so a `start` that sees only "0" knows init died first). The
 /// fifo stays open (close-on-exec) so `start` sees its end only once the payload runs, after
 /// the startContainer hooks.
 fn wait_for_start(fifo_fd: std::os::fd::RawFd) -> Result<std::fs::File, InitError> {

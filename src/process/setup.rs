@@ -23,6 +23,7 @@ pub struct Prepared {
 
 impl Prepared {
     /// The resolved program, e.g. "/bin/sh" for args[0] "sh".
+    #[cfg(test)]
     pub fn path(&self) -> &std::ffi::CStr {
         &self.path
     }

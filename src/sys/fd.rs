@@ -25,17 +25,9 @@ pub fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-pub enum Lock {
-    Exclusive,
-    Shared,
-}
-
-/// Takes a whole-file advisory lock on `fd`, waiting for it.
-pub fn flock(fd: &impl AsRawFd, how: Lock) -> io::Result<()> {
-    let op = match how {
-        Lock::Exclusive => libc::LOCK_EX,
-        Lock::Shared => libc::LOCK_SH,
-    };
+/// Takes an exclusive whole-file advisory lock on `fd`, waiting for it.
+pub fn flock(fd: &impl AsRawFd) -> io::Result<()> {
+    let op = libc::LOCK_EX;
     loop {
         // SAFETY: flock takes an fd and flags.
         if unsafe { libc::flock(fd.as_raw_fd(), op) } == 0 {
@@ -141,4 +133,21 @@ pub fn poll_readable(fd: &impl AsRawFd, ms: libc::c_int) -> io::Result<bool> {
         };
     }
     Ok(n > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP) != 0)
+}
+
+/// Makes the pipe behind `fd` hold at least `len` bytes (best effort: the kernel caps it at
+/// /proc/sys/fs/pipe-max-size) and makes writes to it return instead of blocking.
+pub fn fit_pipe_nonblocking(fd: &impl AsRawFd, len: usize) -> io::Result<()> {
+    let len = libc::c_int::try_from(len).unwrap_or(libc::c_int::MAX);
+    // SAFETY: F_SETPIPE_SZ takes an int and touches no memory; failure leaves the size as is.
+    unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, len) };
+    // SAFETY: F_GETFL/F_SETFL read and set file status flags only.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    // SAFETY: as above.
+    if flags < 0
+        || unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }

@@ -57,20 +57,49 @@ pub fn set_child_subreaper() -> io::Result<()> {
     Ok(())
 }
 
+/// A process handle that stays bound to one process even after its pid is reused.
+pub struct PidFd(std::os::fd::OwnedFd);
+
+impl PidFd {
+    pub fn open(pid: libc::pid_t) -> io::Result<PidFd> {
+        // SAFETY: pidfd_open takes a pid and flags; the fd returned is new.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fd was just opened and is owned here.
+        Ok(PidFd(unsafe {
+            <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd)
+        }))
+    }
+
+    pub fn send(&self, sig: libc::c_int) -> io::Result<()> {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&self.0);
+        // SAFETY: pidfd_send_signal with a null siginfo and no flags touches no memory of ours.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                fd,
+                sig,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
 /// Waits up to `timeout` for child `pid` to end: `Some(status)`, or None if it is still running.
 pub fn waitpid_timeout(
     pid: libc::pid_t,
     timeout: std::time::Duration,
 ) -> io::Result<Option<libc::c_int>> {
-    // SAFETY: pidfd_open takes a pid and flags; the fd returned is new.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd was just opened and is owned here.
-    let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    let fd = PidFd::open(pid)?;
     let mut pfd = libc::pollfd {
-        fd: std::os::fd::AsRawFd::as_raw_fd(&fd),
+        fd: std::os::fd::AsRawFd::as_raw_fd(&fd.0),
         events: libc::POLLIN,
         revents: 0,
     };
