@@ -11,6 +11,10 @@ pub(super) fn check(process: Option<&Process>, at: &Blame) -> Checked {
     if process.args.is_empty() {
         return at.fail("process.args", "args must not be empty");
     }
+    // execve takes C strings: an embedded NUL would silently cut an argument short.
+    if let Some(i) = process.args.iter().position(|a| a.contains('\0')) {
+        return at.fail(format!("process.args[{i}]"), "contains a NUL byte");
+    }
     if !Path::new(&process.cwd).is_absolute() {
         return at.fail("process.cwd", "Cwd must be an absolute path");
     }
@@ -35,6 +39,14 @@ fn check_env(env: &[String], at: &Blame) -> Checked {
 mod tests {
     use super::super::fixture::{fails, Bundle};
     use crate::spec::validate;
+
+    #[test]
+    fn nul_bytes_in_args_are_refused() {
+        let b = Bundle::new();
+        let mut spec = b.spec();
+        spec.process.as_mut().unwrap().args = vec!["sh".into(), "a\0b".into()];
+        assert!(fails(&spec, &b).ends_with(": process.args[1]: contains a NUL byte"));
+    }
 
     #[test]
     fn process_is_required() {
