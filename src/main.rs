@@ -2,7 +2,7 @@ mod cli;
 
 fn main() {
     if let Some(sock) = nsexec::init_socket() {
-        husk::process::init::run(sock);
+        husk::container::init::run(sock);
     }
     std::process::exit(cli::main(std::env::args_os().skip(1).collect()));
 }

@@ -1,10 +1,10 @@
 //! `create`: from a bundle to an init parked on the exec fifo, or nothing at all.
 
 use super::dir::StateDir;
+use super::init_config::InitConfig;
 use super::saved::{proc_start, Saved};
 use super::{bootstrap, devices, hooks, id, Container, ContainerError};
 use crate::cgroups::Cgroup;
-use crate::process::init_config::InitConfig;
 use crate::process::spawn::Child;
 use crate::spec::{self, Spec, Status};
 use crate::sys::fd;

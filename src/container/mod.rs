@@ -10,6 +10,8 @@ pub mod dir;
 mod error;
 mod hooks;
 pub mod id;
+pub mod init;
+mod init_config;
 mod kill;
 mod owner;
 mod run;

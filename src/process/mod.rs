@@ -1,4 +1,4 @@
-//! Processes: starting the container's init from the runtime, the init itself, hooks, and
+//! Processes: starting the container's init from the runtime, the channel to it, hooks, and
 //! the credentials and limits the container's process gets before execve.
 
 pub mod caps;
@@ -8,8 +8,6 @@ pub mod error;
 pub mod exec;
 pub mod hooks;
 pub mod idmap;
-pub mod init;
-pub mod init_config;
 pub mod keyring;
 pub mod lookpath;
 pub mod personality;

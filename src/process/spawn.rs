@@ -3,7 +3,6 @@
 
 use super::channel::{kind, Channel, ChannelError};
 use super::idmap;
-use super::init_config::InitConfig;
 use crate::spec::IdMapping;
 use crate::sys::{fd, memfd, spawn, wait};
 use nsexec::protocol::{frame, INITPIPE_ENV};
@@ -131,7 +130,7 @@ impl Child {
     /// runs the prestart and createRuntime hooks when init reaches that point.
     pub fn finish(
         &self,
-        cfg: &InitConfig,
+        cfg: &impl serde::Serialize,
         mut on_hooks: impl FnMut() -> Result<(), String>,
     ) -> Result<(), SpawnError> {
         self.chan.send_json(kind::CONFIG, cfg)?;

@@ -1,11 +1,11 @@
 //! The container's init, in Rust `main` after nsexec made the namespaces: root filesystem,
 //! hooks, hostname, credentials, then parked on the exec fifo until `husk start`.
 
-use super::channel::{kind, Channel, ChannelError};
-use super::error::ProcessError;
-use super::hooks::{self, HookError};
 use super::init_config::InitConfig;
-use super::{exec, setup};
+use crate::process::channel::{kind, Channel, ChannelError};
+use crate::process::error::ProcessError;
+use crate::process::hooks::{self, HookError};
+use crate::process::{exec, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::spec::{Spec, Status};
 use crate::sys::{fd, uts};
