@@ -565,3 +565,19 @@ fn init_runs_from_a_sealed_memfd_not_the_host_binary() {
         exe.display()
     );
 }
+
+#[test]
+fn output_into_a_closed_pipe_is_not_a_crash() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = husk_command(&["--help"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "husk died writing to a closed pipe: {status}"
+    );
+}

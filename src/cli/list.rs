@@ -38,9 +38,14 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     }
     let states = husk::container::list(&g.root);
     match format {
-        Format::Quiet => states.iter().for_each(|s| println!("{}", s.id)),
-        Format::Json => println!("{}", json(&states)),
-        Format::Table => print!("{}", table(&states)),
+        Format::Quiet => super::out(
+            &states
+                .iter()
+                .map(|s| format!("{}\n", s.id))
+                .collect::<String>(),
+        ),
+        Format::Json => super::out(&format!("{}\n", json(&states))),
+        Format::Table => super::out(&table(&states)),
     }
     Ok(0)
 }

@@ -98,11 +98,11 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
                 flags::string(p)?;
             }
             Arg::Short('v') | Arg::Long("version") => {
-                print!("{}", version());
+                out(&version());
                 std::process::exit(0);
             }
             Arg::Short('h') | Arg::Long("help") => {
-                println!("{USAGE}");
+                out(&format!("{USAGE}\n"));
                 std::process::exit(0);
             }
             Arg::Value(cmd) => {
@@ -163,9 +163,16 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
     }
 }
 
+/// Writes to stdout; a reader that went away (`husk list | head -1`) is not an error, and
+/// husk keeps SIGPIPE ignored because it writes into hook and init pipes that may close.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
 /// Prints a command's help and ends the process, as `--help` does everywhere.
 pub fn help(text: &str) -> ! {
-    println!("{text}");
+    out(&format!("{text}\n"));
     std::process::exit(0);
 }
 

@@ -9,6 +9,6 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let ids = super::parse(rest, "state", HELP, |_, _| Ok(false))?;
     let id = flags::one_id(ids, "state")?;
     let state = husk::container::state(&g.root, &id)?;
-    println!("{}", husk::spec::to_json_pretty(&state, "  "));
+    super::out(&format!("{}\n", husk::spec::to_json_pretty(&state, "  ")));
     Ok(0)
 }
