@@ -294,3 +294,31 @@ fn only_stdio_and_preserved_fds_reach_the_payload() {
     let target = fs::read_link(format!("/proc/{pid}/fd/3")).unwrap();
     assert_eq!(target, bundle.dir().join("preserved"));
 }
+
+#[test]
+fn scheduler_and_io_priority_are_applied() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "process.scheduler",
+        json!({"policy": "SCHED_BATCH", "nice": 5}),
+    );
+    bundle.set(
+        "process.ioPriority",
+        json!({"class": "IOPRIO_CLASS_IDLE", "priority": 0}),
+    );
+    // Fields 19 and 41 of /proc/PID/stat are nice and policy (SCHED_BATCH is 3).
+    bundle.sh("cut -d' ' -f19,41 /proc/self/stat; ionice -p $$");
+    let out = bundle.run_once().assert_ok();
+    assert_eq!(out.stdout.lines().collect::<Vec<_>>(), ["5 3", "idle"]);
+}
+
+#[test]
+fn an_unknown_scheduler_policy_is_refused_naming_the_field() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.scheduler", json!({"policy": "SCHED_FAST"}));
+    let id = bundle.id();
+    bundle
+        .create(&id)
+        .assert_fails_naming("process.scheduler.policy");
+    bundle.assert_clean(&id);
+}

@@ -12,6 +12,7 @@ pub mod keyring;
 pub mod lookpath;
 pub mod personality;
 pub mod rlimits;
+pub mod sched;
 pub mod setup;
 pub mod spawn;
 pub mod user;

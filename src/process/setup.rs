@@ -3,7 +3,7 @@
 
 use super::caps::{self, CapSets};
 use super::error::ProcessError;
-use super::{cwd, exec, keyring, lookpath, personality, rlimits, user};
+use super::{cwd, exec, keyring, lookpath, personality, rlimits, sched, user};
 use crate::spec::{Capabilities, Personality, Process};
 use crate::sys::caps as sys_caps;
 use crate::sys::proc as sys_proc;
@@ -40,6 +40,7 @@ pub fn prepare(
 ) -> Result<Prepared, ProcessError> {
     exec::close_stray_fds(keep_fds)?;
     rlimits::apply(&process.rlimits)?;
+    sched::apply(process)?;
     if !no_new_keyring {
         keyring::join_new_session()?;
     }

@@ -12,7 +12,8 @@ pub fn validate(process: &Process) -> Result<(), ProcessError> {
     if let Some(caps) = &process.capabilities {
         CapSets::parse(caps)?;
     }
-    rlimits::validate(&process.rlimits)
+    rlimits::validate(&process.rlimits)?;
+    super::sched::validate(process)
 }
 
 /// `linux.personality` lives outside `process` in the config, hence its own entry point.

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod memfd;
 pub mod mount;
 pub mod proc;
+pub mod sched;
 pub mod signal;
 pub mod spawn;
 #[cfg(test)]
