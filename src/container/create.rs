@@ -59,7 +59,7 @@ fn build(
     }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
-    let child = undo.child.insert(Child::spawn(opts.preserve_fds, &fifo)?);
+    let child = undo.child.insert(Child::spawn(opts.preserve_fds, Some(&fifo))?);
     cgroup.add(child.first)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     crate::log::debug(|| {
@@ -90,12 +90,12 @@ fn build(
         spec: saved.config.clone(),
         rootfs: saved.rootfs.clone(),
         state: saved.state(Status::Creating),
-        fifo_fd: child.fifo_fd,
+        fifo_fd: child.fifo_fd.expect("spawned with the exec fifo"),
         preserve_fds: opts.preserve_fds,
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
     };
-    child.finish(&cfg, || hooks::runtime(&saved).map_err(|e| e.to_string()))?;
+    child.finish(cfg, || hooks::runtime(&saved).map_err(|e| e.to_string()))?;
     crate::log::debug(|| format!("{}: init is parked on the exec fifo", opts.id));
     dir.save(&saved)?;
     if let Some(p) = &opts.pid_file {
