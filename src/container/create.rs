@@ -59,7 +59,11 @@ fn build(
     }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
-    let child = undo.child.insert(Child::spawn(opts.preserve_fds, Some(&fifo))?);
+    let child = undo.child.insert(Child::spawn(
+        Path::new("/proc/self/exe"),
+        opts.preserve_fds,
+        Some(&fifo),
+    )?);
     cgroup.add(child.first)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     crate::log::debug(|| {

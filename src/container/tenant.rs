@@ -7,7 +7,7 @@ use crate::process::init_config::TenantConfig;
 use crate::process::spawn::Child;
 use crate::spec::{Process, Status};
 use crate::sys::wait;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Runs one process in a running container: `ContainerBuilder::new("id").tenant(p).run()`.
 #[derive(Debug, Clone)]
@@ -15,11 +15,24 @@ pub struct TenantBuilder {
     root: PathBuf,
     id: String,
     process: Process,
+    binary: PathBuf,
 }
 
 impl TenantBuilder {
     pub(super) fn new(root: PathBuf, id: String, process: Process) -> TenantBuilder {
-        TenantBuilder { root, id, process }
+        TenantBuilder {
+            root,
+            id,
+            process,
+            binary: PathBuf::from("/proc/self/exe"),
+        }
+    }
+
+    /// The husk binary that starts the tenant; by default the running program, which will do
+    /// only when it is husk (its `main` must hand the init socket to `process::init::run`).
+    pub fn binary(mut self, path: impl AsRef<Path>) -> Self {
+        self.binary = path.as_ref().into();
+        self
     }
 
     /// Starts the process, waits for it and returns its exit status (128 + N when signal N
@@ -29,7 +42,7 @@ impl TenantBuilder {
         let saved = running(Container::load(&self.root, &self.id)?)?;
         wait::set_child_subreaper()
             .map_err(|e| ContainerError::io("prctl", "PR_SET_CHILD_SUBREAPER", e))?;
-        let mut undo = Undo(Some(Child::spawn(0, None)?));
+        let mut undo = Undo(Some(Child::spawn(&self.binary, 0, None)?));
         let child = undo.0.as_mut().expect("set above");
         saved.cgroup.add(child.first)?;
         let linux = saved.config.linux.clone().unwrap_or_default();

@@ -93,7 +93,8 @@ fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible
 /// Joining the container's mount namespace already made its root ours; the cwd is set from
 /// "/" so that a relative `process.cwd` cannot mean a host directory.
 fn tenant(cfg: &TenantConfig) -> Result<Infallible, InitError> {
-    std::env::set_current_dir("/").map_err(|e| InitError::Io("chdir to the container's root", e))?;
+    std::env::set_current_dir("/")
+        .map_err(|e| InitError::Io("chdir to the container's root", e))?;
     let prepared = setup::prepare(&cfg.process, cfg.personality.as_ref(), 0, false)?;
     Err(exec::exec(prepared, 0).into())
 }

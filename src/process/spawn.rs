@@ -14,6 +14,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::path::Path;
 
 #[derive(Debug)]
 pub enum SpawnError {
@@ -63,10 +64,15 @@ pub struct Child {
 }
 
 impl Child {
-    /// Starts `husk init` from a sealed copy of this binary. The child finds fds
+    /// Starts `husk init` from a sealed copy of the husk binary `exe` (/proc/self/exe when
+    /// husk is the running program). The child finds fds
     /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo if
     /// there is one (a tenant has none).
-    pub fn spawn(preserve_fds: i32, fifo: Option<&OwnedFd>) -> Result<Child, SpawnError> {
+    pub fn spawn(
+        exe: &Path,
+        preserve_fds: i32,
+        fifo: Option<&OwnedFd>,
+    ) -> Result<Child, SpawnError> {
         let sock_fd = 3 + preserve_fds;
         let fifo_fd = sock_fd + 1;
         super::exec::close_stray_fds(preserve_fds).map_err(|e| {
@@ -78,7 +84,7 @@ impl Child {
         let above =
             |f: &OwnedFd| fd::dup_above(f, fifo_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(
-            &memfd::sealed_self_copy()
+            &memfd::sealed_copy(exe)
                 .map_err(|e| SpawnError::Io("copy husk into a sealed memfd", e))?,
         )?;
         let (ours, theirs) = fd::socketpair().map_err(|e| SpawnError::Io("socketpair", e))?;
