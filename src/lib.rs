@@ -16,4 +16,4 @@ pub mod rootfs;
 pub mod spec;
 pub mod sys;
 
-pub use container::{Container, ContainerBuilder, ContainerError};
+pub use container::{Container, ContainerBuilder, ContainerError, TenantBuilder};

@@ -25,6 +25,25 @@ pub fn message(spec: &Spec) -> BootstrapSpec {
     b
 }
 
+/// The bootstrap of a tenant: every namespace of the container's `init`, joined through its
+/// /proc links (nsexec joins the user namespace first and forks for a pid or time one).
+pub fn join(init: libc::pid_t, linux: &Linux, oom_score_adj: Option<i32>) -> BootstrapSpec {
+    BootstrapSpec {
+        clone_flags: 0,
+        ns_paths: linux
+            .namespaces
+            .iter()
+            .map(|ns| {
+                let path = format!("/proc/{init}/ns/{}", ns.kind.proc_name());
+                (ns.kind.clone_flag() as u32, path.into())
+            })
+            .collect(),
+        oom_score_adj,
+        timens_offsets: None,
+        rootless: !crate::sys::ids::is_root(),
+    }
+}
+
 /// /proc/self/timens_offsets lines: `<clock> <secs> <nanosecs>`.
 fn timens_offsets(linux: &Linux) -> Vec<u8> {
     let mut text = String::new();
@@ -92,6 +111,33 @@ mod tests {
             vec![(libc::CLONE_NEWNET as u32, "/proc/1/ns/net".into())]
         );
         assert!(b.timens_offsets.is_none());
+    }
+
+    #[test]
+    fn a_tenant_joins_every_namespace_of_init() {
+        let s = spec_with(
+            vec![
+                Namespace {
+                    kind: NamespaceType::Mount,
+                    path: None,
+                },
+                Namespace {
+                    kind: NamespaceType::Network,
+                    path: Some("/var/run/netns/x".into()),
+                },
+            ],
+            &[],
+        );
+        let b = join(42, s.linux.as_ref().unwrap(), Some(5));
+        assert_eq!(b.clone_flags, 0);
+        assert_eq!(
+            b.ns_paths,
+            vec![
+                (libc::CLONE_NEWNS as u32, "/proc/42/ns/mnt".into()),
+                (libc::CLONE_NEWNET as u32, "/proc/42/ns/net".into()),
+            ]
+        );
+        assert_eq!(b.oom_score_adj, Some(5));
     }
 
     #[test]

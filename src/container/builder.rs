@@ -1,6 +1,8 @@
-//! The library's front door: build a container from a bundle the way `husk create` does.
+//! The library's front door: build a container from a bundle the way `husk create` does, or
+//! run a tenant process in one that is running.
 
-use super::{create, Container, ContainerError, CreateOptions};
+use super::{create, Container, ContainerError, CreateOptions, TenantBuilder};
+use crate::spec::Process;
 use std::path::{Path, PathBuf};
 
 /// Builds an init container: `ContainerBuilder::new("id").bundle("/b").create()`.
@@ -56,5 +58,10 @@ impl ContainerBuilder {
     /// Creates the container; its process waits until `Container::start`.
     pub fn create(&self) -> Result<Container, ContainerError> {
         create(&self.opts)
+    }
+
+    /// A tenant running `process` in this container, which must be running by then.
+    pub fn tenant(self, process: Process) -> TenantBuilder {
+        TenantBuilder::new(self.opts.root, self.opts.id, process)
     }
 }

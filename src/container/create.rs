@@ -1,7 +1,7 @@
 //! `create`: from a bundle to an init parked on the exec fifo, or nothing at all.
 
 use super::dir::StateDir;
-use super::init_config::InitConfig;
+use super::init_config::{InitConfig, Launch};
 use super::saved::{proc_start, Saved};
 use super::{bootstrap, devices, hooks, id, Container, ContainerError};
 use crate::cgroups::Cgroup;
@@ -59,7 +59,11 @@ fn build(
     }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
-    let child = undo.child.insert(Child::spawn(opts.preserve_fds, &fifo)?);
+    let child = undo.child.insert(Child::spawn(
+        Path::new("/proc/self/exe"),
+        opts.preserve_fds,
+        Some(&fifo),
+    )?);
     cgroup.add(child.first)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     crate::log::debug(|| {
@@ -90,12 +94,14 @@ fn build(
         spec: saved.config.clone(),
         rootfs: saved.rootfs.clone(),
         state: saved.state(Status::Creating),
-        fifo_fd: child.fifo_fd,
+        fifo_fd: child.fifo_fd.expect("spawned with the exec fifo"),
         preserve_fds: opts.preserve_fds,
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
     };
-    child.finish(&cfg, || hooks::runtime(&saved).map_err(|e| e.to_string()))?;
+    child.finish(&Launch::Init(cfg), || {
+        hooks::runtime(&saved).map_err(|e| e.to_string())
+    })?;
     crate::log::debug(|| format!("{}: init is parked on the exec fifo", opts.id));
     dir.save(&saved)?;
     if let Some(p) = &opts.pid_file {

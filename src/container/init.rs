@@ -1,7 +1,8 @@
 //! The container's init, in Rust `main` after nsexec made the namespaces: root filesystem,
-//! hooks, hostname, credentials, then parked on the exec fifo until `husk start`.
+//! hooks, hostname, credentials, then parked on the exec fifo until `husk start`. A tenant
+//! (a process joining a running container) takes the same path with only the credentials.
 
-use super::init_config::InitConfig;
+use super::init_config::{InitConfig, Launch, TenantConfig};
 use crate::process::channel::{kind, Channel, ChannelError};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError};
@@ -50,16 +51,16 @@ from_error!(
     Process(ProcessError)
 );
 
-/// Runs as the container's init; never returns. Errors before `start` go to the runtime over
-/// the init socket, errors after it (a startContainer hook, execve) into the exec fifo that
-/// `husk start` is reading.
+/// Runs as the container's init or a tenant; never returns. Errors before `start` (and every
+/// error of a tenant) go to the runtime over the init socket, errors after it (a
+/// startContainer hook, execve) into the exec fifo that `husk start` is reading.
 pub fn run(sock: std::os::fd::RawFd) -> ! {
     let chan = match fd::adopt(sock) {
         Ok(fd) => Channel(UnixStream::from(fd)),
         Err(e) => fail_early(e),
     };
     let mut fifo = None;
-    let Err(e) = init(&chan, &mut fifo);
+    let Err(e) = launch(&chan, &mut fifo);
     let not_found = matches!(&e, InitError::Process(p) if p.is_not_found());
     let kind = if not_found {
         kind::NOT_FOUND
@@ -82,8 +83,27 @@ fn fail_early(e: io::Error) -> ! {
     std::process::exit(1);
 }
 
-fn init(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
-    let mut cfg: InitConfig = chan.expect_json(kind::CONFIG)?;
+fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
+    match chan.expect_json(kind::CONFIG)? {
+        Launch::Init(cfg) => init(chan, cfg, fifo),
+        Launch::Tenant(cfg) => tenant(&cfg),
+    }
+}
+
+/// Joining the container's mount namespace already made its root ours; the cwd is set from
+/// "/" so that a relative `process.cwd` cannot mean a host directory.
+fn tenant(cfg: &TenantConfig) -> Result<Infallible, InitError> {
+    std::env::set_current_dir("/")
+        .map_err(|e| InitError::Io("chdir to the container's root", e))?;
+    let prepared = setup::prepare(&cfg.process, cfg.personality.as_ref(), 0, false)?;
+    Err(exec::exec(prepared, 0).into())
+}
+
+fn init(
+    chan: &Channel,
+    mut cfg: InitConfig,
+    fifo: &mut Option<std::fs::File>,
+) -> Result<Infallible, InitError> {
     let spec = &cfg.spec;
     // Relative mount sources are relative to the bundle, as in runc.
     std::env::set_current_dir(&cfg.state.bundle)

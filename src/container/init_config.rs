@@ -1,9 +1,16 @@
-//! What the runtime tells the container's init after the namespaces exist.
+//! What the runtime tells the process it started once the namespaces exist: either the
+//! container's init, or a tenant that joins a running container.
 
-use crate::spec::{Spec, State};
+use crate::spec::{Personality, Process, Spec, State};
 use serde::{Deserialize, Serialize};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Launch {
+    Init(InitConfig),
+    Tenant(TenantConfig),
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct InitConfig {
@@ -17,4 +24,13 @@ pub struct InitConfig {
     pub preserve_fds: i32,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
+}
+
+/// An extra process in a running container: its namespaces already hold the root filesystem,
+/// hostname and mounts, so only the process's own credentials and limits remain to apply.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TenantConfig {
+    pub process: Process,
+    /// The container's personality, which a tenant shares with its init.
+    pub personality: Option<Personality>,
 }

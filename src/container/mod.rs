@@ -17,6 +17,7 @@ mod owner;
 mod run;
 pub mod saved;
 mod start;
+mod tenant;
 
 pub use builder::ContainerBuilder;
 pub use create::{create, CreateOptions};
@@ -24,6 +25,7 @@ pub use delete::delete;
 pub use error::ContainerError;
 pub use kill::kill;
 pub use run::run;
+pub use tenant::TenantBuilder;
 
 use crate::spec::{State, Status};
 use dir::StateDir;

@@ -1,5 +1,6 @@
-//! The runtime's side of starting a container's init: a sealed copy of husk, the bootstrap
-//! message, the id maps when asked, and the wait until init is parked.
+//! The runtime's side of starting a container's init or a tenant: a sealed copy of husk, the
+//! bootstrap message, the id maps when asked, and the wait until init is parked or the tenant
+//! has exec'd.
 
 use super::channel::{kind, Channel, ChannelError};
 use super::idmap;
@@ -12,6 +13,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::path::Path;
 
 #[derive(Debug)]
 pub enum SpawnError {
@@ -50,19 +52,26 @@ pub struct IdMaps<'a> {
     pub deny_setgroups: bool,
 }
 
-/// A container's init on its way up. `first` is the process husk started; `init` the one that
-/// becomes the container (the same, unless a pid or time namespace made nsexec fork).
+/// A container's init or a tenant on its way up. `first` is the process husk started; `init`
+/// the one that runs the payload (the same, unless a pid or time namespace made nsexec fork).
 pub struct Child {
     pub first: libc::pid_t,
     pub init: Option<libc::pid_t>,
-    pub fifo_fd: RawFd,
+    /// Where the child finds the exec fifo, when it was given one.
+    pub fifo_fd: Option<RawFd>,
     chan: Channel,
 }
 
 impl Child {
-    /// Starts `husk init` from a sealed copy of this binary. The child finds fds
-    /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo.
-    pub fn spawn(preserve_fds: i32, fifo: &OwnedFd) -> Result<Child, SpawnError> {
+    /// Starts `husk init` from a sealed copy of the husk binary `exe` (/proc/self/exe when
+    /// husk is the running program). The child finds fds
+    /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo if
+    /// there is one (a tenant has none).
+    pub fn spawn(
+        exe: &Path,
+        preserve_fds: i32,
+        fifo: Option<&OwnedFd>,
+    ) -> Result<Child, SpawnError> {
         let sock_fd = 3 + preserve_fds;
         let fifo_fd = sock_fd + 1;
         super::exec::close_stray_fds(preserve_fds).map_err(|e| {
@@ -74,13 +83,17 @@ impl Child {
         let above =
             |f: &OwnedFd| fd::dup_above(f, fifo_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(
-            &memfd::sealed_self_copy()
+            &memfd::sealed_copy(exe)
                 .map_err(|e| SpawnError::Io("copy husk into a sealed memfd", e))?,
         )?;
         let (ours, theirs) = fd::socketpair().map_err(|e| SpawnError::Io("socketpair", e))?;
-        let (theirs, fifo) = (above(&theirs)?, above(fifo)?);
+        let theirs = above(&theirs)?;
+        let fifo = fifo.map(above).transpose()?;
         let mut fds: Vec<(RawFd, RawFd)> = (3..sock_fd).map(|f| (f, f)).collect();
-        fds.extend([(theirs.as_raw_fd(), sock_fd), (fifo.as_raw_fd(), fifo_fd)]);
+        fds.push((theirs.as_raw_fd(), sock_fd));
+        if let Some(fifo) = &fifo {
+            fds.push((fifo.as_raw_fd(), fifo_fd));
+        }
         let path =
             CString::new(format!("/proc/self/fd/{}", exe.as_raw_fd())).expect("no NUL in a number");
         let argv = [c"husk".to_owned(), c"init".to_owned()];
@@ -90,7 +103,7 @@ impl Child {
         Ok(Child {
             first,
             init: None,
-            fifo_fd,
+            fifo_fd: fifo.is_some().then_some(fifo_fd),
             chan: Channel(UnixStream::from(ours)),
         })
     }
@@ -149,14 +162,25 @@ impl Child {
         }
     }
 
-    /// Kills the process that is (or was becoming) the container's init; callers then kill
-    /// what remains in the cgroup and wait for it to empty. Only `first` is husk's own child.
+    /// Hands a tenant its configuration and returns once it has exec'd: the init socket is
+    /// close-on-exec, so its end means the payload runs. Errors before that arrive as frames.
+    pub fn hand_over(&self, cfg: &impl serde::Serialize) -> Result<(), SpawnError> {
+        self.chan.send_json(kind::CONFIG, cfg)?;
+        match self.chan.recv() {
+            Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(()),
+            Err(e) => Err(e.into()),
+            Ok((k, _)) => Err(ChannelError::Unexpected(k).into()),
+        }
+    }
+
+    /// Kills the process that is (or was becoming) the container's init or the tenant; callers
+    /// of create then kill what remains in the cgroup and wait for it to empty. The process is
+    /// reaped when it is husk's: `first` always, a forked one when husk is a child subreaper
+    /// (otherwise waitpid fails at once with ECHILD).
     pub fn kill(&self) {
         let target = self.init.unwrap_or(self.first);
         let _ = wait::kill(target, libc::SIGKILL);
-        if target == self.first {
-            let _ = wait::waitpid(self.first);
-        }
+        let _ = wait::waitpid(target);
     }
 }
 

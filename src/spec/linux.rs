@@ -68,6 +68,20 @@ impl NamespaceType {
             NamespaceType::Time => libc::CLONE_NEWTIME,
         }
     }
+
+    /// The namespace's link name under /proc/PID/ns.
+    pub fn proc_name(self) -> &'static str {
+        match self {
+            NamespaceType::Pid => "pid",
+            NamespaceType::Network => "net",
+            NamespaceType::Mount => "mnt",
+            NamespaceType::Ipc => "ipc",
+            NamespaceType::Uts => "uts",
+            NamespaceType::User => "user",
+            NamespaceType::Cgroup => "cgroup",
+            NamespaceType::Time => "time",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -4,14 +4,16 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
 
 const SEALS: libc::c_int =
     libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
 
-/// Copies /proc/self/exe into a memfd and seals it against every change.
-pub fn sealed_self_copy() -> io::Result<OwnedFd> {
+/// Copies the binary at `path` (usually /proc/self/exe) into a memfd and seals it against
+/// every change.
+pub fn sealed_copy(path: &Path) -> io::Result<OwnedFd> {
     let memfd = memfd_create(c"husk", libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)?;
-    let exe = File::open("/proc/self/exe")?;
+    let exe = File::open(path)?;
     let len = exe.metadata()?.len();
     copy_all(&exe, &memfd, len)?;
     add_seals(&memfd, SEALS)?;
@@ -45,7 +47,7 @@ fn copy_all(from: &File, to: &OwnedFd, mut left: u64) -> io::Result<()> {
         };
         match n {
             n if n > 0 => left -= n as u64,
-            0 => return Err(io::Error::other("/proc/self/exe ended early")),
+            0 => return Err(io::Error::other("the binary ended early")),
             _ => {
                 let e = io::Error::last_os_error();
                 if e.kind() != io::ErrorKind::Interrupted {
@@ -81,7 +83,7 @@ mod tests {
 
     #[test]
     fn copy_is_sealed_against_writes() {
-        let fd = sealed_self_copy().unwrap();
+        let fd = sealed_copy(Path::new("/proc/self/exe")).unwrap();
         let mut f = File::from(fd);
         let err = f.write_all(b"x").unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::EPERM));
