@@ -150,3 +150,25 @@ fn unknown_container_does_not_exist() {
     let err = tenant(&unique_id("none"), process(&["true"])).unwrap_err();
     assert!(matches!(err, ContainerError::NotExist(_)), "{err:?}");
 }
+
+#[test]
+fn the_library_creates_starts_and_deletes_a_container() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.write();
+    let id = bundle.id();
+    let build = || {
+        husk::ContainerBuilder::new(&id)
+            .root(state_root())
+            .binary(runtime())
+    };
+    let mut c = build().bundle(bundle.dir()).create().expect("create");
+    assert_eq!(c.state().status, husk::spec::Status::Created);
+    c.start().expect("start");
+    assert_eq!(c.state().status, husk::spec::Status::Running);
+    // A Container holds the container's lock; the tenant must not wait behind it.
+    drop(c);
+    assert_eq!(tenant(&id, process(&["true"])).unwrap(), 0);
+    husk::container::delete(state_root(), &id, true).expect("delete");
+    bundle.assert_clean(&id);
+}

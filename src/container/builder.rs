@@ -61,7 +61,18 @@ impl ContainerBuilder {
     }
 
     /// A tenant running `process` in this container, which must be running by then.
+    /// The husk binary that starts the container's init, for programs other than husk that
+    /// use this library (init runs from a sealed copy of it); by default the running program.
+    pub fn binary(mut self, path: impl AsRef<Path>) -> Self {
+        self.opts.binary = Some(path.as_ref().into());
+        self
+    }
+
     pub fn tenant(self, process: Process) -> TenantBuilder {
-        TenantBuilder::new(self.opts.root, self.opts.id, process)
+        let tenant = TenantBuilder::new(self.opts.root, self.opts.id, process);
+        match self.opts.binary {
+            Some(b) => tenant.binary(b),
+            None => tenant,
+        }
     }
 }

@@ -22,6 +22,9 @@ pub struct CreateOptions {
     pub preserve_fds: i32,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
+    /// The husk binary whose sealed copy becomes init; None is the running program (husk
+    /// itself, for the CLI).
+    pub binary: Option<PathBuf>,
 }
 
 pub fn create(opts: &CreateOptions) -> Result<Container, ContainerError> {
@@ -60,7 +63,9 @@ fn build(
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
     let child = undo.child.insert(Child::spawn(
-        Path::new("/proc/self/exe"),
+        opts.binary
+            .as_deref()
+            .unwrap_or(Path::new("/proc/self/exe")),
         opts.preserve_fds,
         Some(&fifo),
     )?);
