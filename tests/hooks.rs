@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// A hook that records its state, its arguments and its environment.
@@ -22,7 +22,7 @@ fn recording_hook(name: &str, dir: &str, sh: &str) -> Value {
     })
 }
 
-fn hooked_bundle() -> (Bundle, std::path::PathBuf) {
+fn hooked_bundle() -> (Bundle, PathBuf) {
     let mut bundle = Bundle::new();
     let shared = bundle.share();
     let host = shared.to_str().unwrap().to_string();
@@ -45,6 +45,16 @@ fn hooked_bundle() -> (Bundle, std::path::PathBuf) {
     (bundle, shared)
 }
 
+/// Runs the hooked bundle with a payload that outlives poststart, so every hook sees the
+/// container running; returns the bundle, the shared directory and the container id.
+fn run_past_poststart() -> (Bundle, PathBuf, String) {
+    let (mut bundle, shared) = hooked_bundle();
+    bundle.sh("i=0; while [ ! -s /shared/poststart.json ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done");
+    let id = bundle.id();
+    bundle.run(&id).assert_ok();
+    (bundle, shared, id)
+}
+
 fn hook_state(shared: &Path, kind: &str) -> Value {
     let text = fs::read_to_string(shared.join(format!("{kind}.json")))
         .unwrap_or_else(|e| panic!("{kind} hook did not run: {e}"));
@@ -53,11 +63,7 @@ fn hook_state(shared: &Path, kind: &str) -> Value {
 
 #[test]
 fn every_hook_runs_in_order_with_args_and_env() {
-    let (mut bundle, shared) = hooked_bundle();
-    // Outlive poststart, so it sees the container running.
-    bundle.sh("i=0; while [ ! -s /shared/poststart.json ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done");
-    let id = bundle.id();
-    bundle.run(&id).assert_ok();
+    let (bundle, shared, id) = run_past_poststart();
 
     let order = fs::read_to_string(shared.join("order")).unwrap();
     let rows: Vec<&str> = order.lines().collect();
@@ -78,10 +84,7 @@ fn every_hook_runs_in_order_with_args_and_env() {
 
 #[test]
 fn hooks_get_the_state_on_stdin() {
-    let (mut bundle, shared) = hooked_bundle();
-    bundle.sh("i=0; while [ ! -s /shared/poststart.json ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done");
-    let id = bundle.id();
-    bundle.run(&id).assert_ok();
+    let (bundle, shared, id) = run_past_poststart();
 
     for kind in [
         "prestart",

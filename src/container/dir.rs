@@ -14,7 +14,6 @@ pub const FIFO: &str = "exec.fifo";
 /// An open, locked state directory. The lock is held for as long as the value lives.
 pub struct StateDir {
     pub path: PathBuf,
-    pub id: String,
     _lock: File,
 }
 
@@ -36,11 +35,7 @@ impl StateDir {
         }
         let lock = File::open(&path).map_err(|e| ContainerError::io("open", &path, e))?;
         fd::flock(&lock).map_err(|e| ContainerError::io("lock", &path, e))?;
-        Ok(StateDir {
-            path,
-            id: id.into(),
-            _lock: lock,
-        })
+        Ok(StateDir { path, _lock: lock })
     }
 
     /// Opens and locks an existing container's directory. A directory whose state file is gone
@@ -60,11 +55,7 @@ impl StateDir {
         if !same_file(&lock, &path) || !path.join(STATE_FILE).exists() {
             return Err(ContainerError::NotExist(id.into()));
         }
-        Ok(StateDir {
-            path,
-            id: id.into(),
-            _lock: lock,
-        })
+        Ok(StateDir { path, _lock: lock })
     }
 
     pub fn fifo(&self) -> PathBuf {

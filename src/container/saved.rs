@@ -4,7 +4,6 @@
 use crate::cgroups::Cgroup;
 use crate::spec::{Spec, State, Status, OCI_VERSION};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,10 +40,6 @@ impl Saved {
             })
     }
 
-    pub fn annotations(&self) -> BTreeMap<String, String> {
-        self.config.annotations.clone()
-    }
-
     /// The OCI state JSON; `pid` is 0 once the container has stopped.
     pub fn state(&self, status: Status) -> State {
         State {
@@ -59,7 +54,7 @@ impl Saved {
             bundle: self.bundle.clone(),
             rootfs: self.rootfs.clone(),
             created: self.created.clone(),
-            annotations: self.annotations(),
+            annotations: self.config.annotations.clone(),
             owner: self.owner.clone(),
         }
     }

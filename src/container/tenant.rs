@@ -29,7 +29,7 @@ impl TenantBuilder {
     }
 
     /// The husk binary that starts the tenant; by default the running program, which will do
-    /// only when it is husk (its `main` must hand the init socket to `process::init::run`).
+    /// only when it is husk (its `main` must hand the init socket to `container::init::run`).
     pub fn binary(mut self, path: impl AsRef<Path>) -> Self {
         self.binary = path.as_ref().into();
         self
