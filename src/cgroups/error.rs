@@ -11,6 +11,8 @@ pub enum CgroupError {
     },
     /// `linux.cgroupsPath` is unusable; the text says why.
     Path(String),
+    /// A `linux.resources` field (path below it) that cannot be applied, and why.
+    Invalid(&'static str, String),
     /// An existing cgroup already holds this many processes.
     NotEmpty(PathBuf, usize),
 }
@@ -32,6 +34,7 @@ impl fmt::Display for CgroupError {
                 write!(f, "cgroup: {op} {}: {err}", path.display())
             }
             CgroupError::Path(msg) => write!(f, "linux.cgroupsPath: {msg}"),
+            CgroupError::Invalid(field, msg) => write!(f, "linux.resources.{field}: {msg}"),
             CgroupError::NotEmpty(path, n) => {
                 write!(
                     f,

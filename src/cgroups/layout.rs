@@ -11,6 +11,8 @@ pub struct Hierarchy {
     pub mountpoint: PathBuf,
     /// This process's own cgroup in the hierarchy, relative to the mount's root.
     pub own: PathBuf,
+    /// A cgroup2 mount: the unified hierarchy, alone or beside v1 ones (hybrid).
+    pub v2: bool,
 }
 
 impl Hierarchy {
@@ -43,7 +45,18 @@ impl Layout {
     /// sub-cgroups would place the container in the wrong spot) and that this process is in.
     fn from_parts(mounts: &[MountInfo], own: &[Membership]) -> Layout {
         let mut hierarchies: Vec<Hierarchy> = Vec::new();
-        for m in mounts.iter().filter(|m| m.root == Path::new("/")) {
+        // A later mount at or above a mount point hides it (cgroup2 mounted over the v1 tree).
+        let visible = |(i, m): &(usize, &MountInfo)| {
+            !mounts[i + 1..]
+                .iter()
+                .any(|l| m.mount_point.starts_with(&l.mount_point))
+        };
+        for (_, m) in mounts
+            .iter()
+            .enumerate()
+            .filter(visible)
+            .filter(|(_, m)| m.root == Path::new("/"))
+        {
             let Some(controllers) = controllers_of(m) else {
                 continue;
             };
@@ -54,6 +67,7 @@ impl Layout {
                 hierarchies.push(Hierarchy {
                     mountpoint: m.mount_point.clone(),
                     own: own.path.clone(),
+                    v2: controllers.is_empty(),
                 });
             }
         }
@@ -132,6 +146,27 @@ mod tests {
             ]
         );
         assert_eq!(l.hierarchies[1].own, PathBuf::from("/process_api/abc"));
+        assert!(l.hierarchies[0].v2 && !l.hierarchies[1].v2);
+    }
+
+    #[test]
+    fn pure_v1_and_unified_layouts() {
+        let v1: String = MOUNTINFO
+            .lines()
+            .filter(|l| !l.contains("cgroup2"))
+            .map(|l| l.to_owned() + "\n")
+            .collect();
+        let l = Layout::from_parts(&mountinfo::parse(&v1), &cgroup::parse(OWN));
+        assert_eq!(l.hierarchies.len(), 3);
+        assert!(l.hierarchies.iter().all(|h| !h.v2));
+        let v2 = MOUNTINFO.to_owned() + "40 30 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        let l = Layout::from_parts(&mountinfo::parse(&v2), &cgroup::parse("0::/a\n"));
+        assert_eq!(l.hierarchies.len(), 1);
+        assert!(l.hierarchies[0].v2);
+        assert_eq!(
+            l.hierarchies[0].dir_for(Path::new("c")),
+            PathBuf::from("/sys/fs/cgroup/a/c")
+        );
     }
 
     #[test]

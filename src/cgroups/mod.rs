@@ -1,20 +1,24 @@
 //! The container's cgroup in every mounted hierarchy: v1 (one per controller), the hybrid
-//! layout (v1 plus a cgroup2 mount, as on most older distributions) and unified v2. Resource
-//! limits are a later step; this module places, lists, signals and removes, and applies v1
-//! device rules.
+//! layout (v1 plus a cgroup2 mount, as on most older distributions) and unified v2: placing,
+//! limiting (`linux.resources`), freezing, signalling, reading statistics and removing.
 
+mod bpf;
 mod cpuset;
 mod devices;
 mod error;
+mod freezer;
 mod layout;
 mod path;
+mod resources;
+mod stats;
 
 pub use error::CgroupError;
 pub use layout::{Hierarchy, Layout};
 
+use crate::spec::Resources;
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -25,6 +29,9 @@ pub struct Cgroup {
     /// The directories husk made, the only ones it removes again.
     #[serde(default)]
     pub created: Vec<PathBuf>,
+    /// The directory in the cgroup2 hierarchy, if one is mounted.
+    #[serde(default)]
+    pub unified: Option<PathBuf>,
 }
 
 impl Cgroup {
@@ -34,10 +41,56 @@ impl Cgroup {
         let layout = Layout::detect()?;
         let rel = path::container_path(cgroups_path, id)?;
         let dirs = layout.hierarchies.iter().map(|h| h.dir_for(&rel)).collect();
+        let unified = layout.hierarchies.iter().find(|h| h.v2);
         Ok(Cgroup {
             dirs,
             created: Vec::new(),
+            unified: unified.map(|h| h.dir_for(&rel)),
         })
+    }
+
+    /// Whether only the unified hierarchy is mounted, so limits take their v2 form.
+    pub fn is_v2(&self) -> bool {
+        self.dirs.len() == 1 && self.unified.is_some()
+    }
+
+    /// Refuses resources that cannot be written in this layout, naming the field.
+    pub fn check(&self, r: &Resources) -> Result<(), CgroupError> {
+        resources::plan(r, self.is_v2()).map(drop)
+    }
+
+    /// Writes every limit of `r` (not the device rules) into the hierarchy that has its file.
+    pub fn apply(&self, r: &Resources) -> Result<(), CgroupError> {
+        let mut failed = Vec::new();
+        for w in resources::plan(r, self.is_v2())? {
+            if self.write(&w).is_err() {
+                failed.push(w);
+            }
+        }
+        // A limit may be bounded by one written after it (memsw by memory, a cfs quota by its
+        // period): whatever failed gets a second try once the rest is in place.
+        failed.iter().try_for_each(|w| self.write(w))
+    }
+
+    fn write(&self, w: &resources::Write) -> Result<(), CgroupError> {
+        let Some(dir) = self.dirs.iter().find(|d| d.join(&w.file).exists()) else {
+            return Err(CgroupError::Invalid(
+                w.field,
+                format!("no cgroup of the container has {}: its controller is not mounted or not enabled", w.file),
+            ));
+        };
+        let path = dir.join(&w.file);
+        // Appending: cgroup files take one line per write (io.max, devices, ifpriomap).
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(w.value.as_bytes()))
+            .map_err(|e| {
+                CgroupError::Invalid(
+                    w.field,
+                    format!("write {:?} to {}: {e}", w.value, path.display()),
+                )
+            })
     }
 
     /// Creates every directory that does not exist yet. An existing one must be empty (as runc
@@ -60,14 +113,22 @@ impl Cgroup {
                 return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));
             }
         } else {
-            fs::create_dir_all(dir).map_err(|e| CgroupError::io("create", dir, e))?;
-            self.created.push(dir.to_path_buf());
+            // Each missing level is recorded, so that a failure removes all of them again.
+            let mut missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.exists()).collect();
+            missing.reverse();
+            for level in missing {
+                fs::create_dir(level).map_err(|e| CgroupError::io("create", level, e))?;
+                self.created.push(level.to_path_buf());
+            }
+        }
+        if self.is_v2() {
+            enable_controllers(dir);
         }
         cpuset::inherit(dir).map_err(|e| CgroupError::io("fill cpuset of", dir, e))
     }
 
-    /// Applies device rules in every v1 devices hierarchy; false if there is none (v2 needs
-    /// an eBPF program, not written yet).
+    /// Applies device rules in every v1 devices hierarchy, or else as an eBPF program on the
+    /// cgroup2 directory; false if there is neither.
     pub fn apply_devices(&self, rules: &[crate::spec::DeviceRule]) -> Result<bool, CgroupError> {
         let mut applied = false;
         for dir in self
@@ -78,7 +139,10 @@ impl Cgroup {
             devices::apply_v1(dir, rules)?;
             applied = true;
         }
-        Ok(applied)
+        match &self.unified {
+            Some(dir) if !applied => bpf::apply(dir, rules).map(|()| true),
+            _ => Ok(applied),
+        }
     }
 
     /// Moves `pid` into the cgroup in every hierarchy.
@@ -98,11 +162,34 @@ impl Cgroup {
         }
     }
 
+    /// Sends `sig` to every process in the cgroup; SIGKILL goes through cgroup.kill where the
+    /// kernel has it, and thaws a frozen cgroup so that its processes can die.
+    pub fn kill_all(&self, sig: libc::c_int) -> Result<(), CgroupError> {
+        let by_kernel = sig == libc::SIGKILL
+            && self
+                .unified
+                .as_ref()
+                .is_some_and(|d| fs::write(d.join("cgroup.kill"), "1").is_ok());
+        if !by_kernel {
+            for pid in self.pids()? {
+                let _ = crate::sys::wait::kill(pid, sig);
+            }
+        }
+        if sig == libc::SIGKILL && self.is_frozen() {
+            self.freeze(false)?;
+        }
+        Ok(())
+    }
+
     /// Removes the directories husk made, waiting up to `patience` for exiting processes.
     pub fn destroy(&self, patience: Duration) -> Result<(), CgroupError> {
         let deadline = Instant::now() + patience;
         for dir in self.created.iter().rev() {
-            remove_when_empty(dir, deadline)?;
+            match self.dirs.contains(dir) {
+                true => remove_when_empty(dir, deadline)?,
+                // A level above may hold another container's cgroup by now.
+                false => drop(fs::remove_dir(dir)),
+            }
         }
         Ok(())
     }
@@ -125,6 +212,24 @@ fn procs_under(dir: &Path) -> Result<Vec<libc::pid_t>, CgroupError> {
         pids.extend(procs_under(&entry.path())?);
     }
     Ok(pids)
+}
+
+/// A v2 cgroup sees only the controllers its parents enable: enable every available one
+/// from the top of the hierarchy down to `dir`'s parent, as runc does. A controller that
+/// cannot be enabled shows up later as a missing file, named with its field.
+fn enable_controllers(dir: &Path) {
+    let mut levels: Vec<&Path> = dir
+        .ancestors()
+        .skip(1)
+        .take_while(|a| a.join("cgroup.subtree_control").exists())
+        .collect();
+    levels.reverse();
+    for level in levels {
+        let available = fs::read_to_string(level.join("cgroup.controllers")).unwrap_or_default();
+        for c in available.split_whitespace() {
+            let _ = fs::write(level.join("cgroup.subtree_control"), format!("+{c}"));
+        }
+    }
 }
 
 fn remove_when_empty(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {

@@ -2,13 +2,17 @@
 
 mod create;
 mod delete;
+mod events;
 mod flags;
 mod kill;
 mod list;
+mod pause;
+mod resume;
 mod run;
 mod spec;
 mod start;
 mod state;
+mod update;
 
 use flags::{Flag, UsageError};
 use husk::log;
@@ -40,7 +44,7 @@ impl<E: fmt::Display> From<E> for Failure {
 
 const USAGE: &str = "usage: husk [global flags] COMMAND [flags] [ID]
 
-commands: create, start, run, state, kill, delete, list, spec
+commands: create, start, run, state, kill, delete, list, spec, pause, resume, update, events
 global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json, --debug,
               --systemd-cgroup, --rootless true|false|auto, --version, --help";
 
@@ -159,6 +163,10 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
         "delete" => delete::run(g, rest),
         "list" => list::run(g, rest),
         "spec" => spec::run(g, rest),
+        "pause" => pause::run(g, rest),
+        "resume" => resume::run(g, rest),
+        "update" => update::run(g, rest),
+        "events" => events::run(g, rest),
         _ => Err(UsageError(format!("unknown command {cmd:?}\n{USAGE}")).into()),
     }
 }
@@ -179,13 +187,24 @@ pub fn help(text: &str) -> ! {
 fn take(
     flag: Flag,
     p: &mut Parser,
-    on_flag: &mut impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
+    on_flag: &mut dyn FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
     command: &str,
 ) -> Result<(), Failure> {
     match on_flag(&flag, p)? {
         true => Ok(()),
         false => Err(flags::unknown(&flag, command).into()),
     }
+}
+
+/// The arguments of a command that takes no flags: the container id alone.
+pub fn only_id(rest: Vec<OsString>, command: &str, help_text: &str) -> Result<String, Failure> {
+    fn no_flags(_: &Flag, _: &mut Parser) -> Result<bool, Failure> {
+        Ok(false)
+    }
+    Ok(flags::one_id(
+        parse(rest, command, help_text, no_flags)?,
+        command,
+    )?)
 }
 
 /// Reads a subcommand's arguments: `on_flag` takes each flag (and its value from the
@@ -196,14 +215,24 @@ pub fn parse(
     help_text: &str,
     mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
 ) -> Result<Vec<String>, Failure> {
+    parse_dyn(rest, command, help_text, &mut on_flag)
+}
+
+/// `parse` compiled once for every command rather than once per command's flag closure.
+fn parse_dyn(
+    rest: Vec<OsString>,
+    command: &str,
+    help_text: &str,
+    on_flag: &mut dyn FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
+) -> Result<Vec<String>, Failure> {
     let mut p = Parser::from_args(rest);
     let mut operands = Vec::new();
     while let Some(arg) = p.next()? {
         match arg {
             Arg::Short('h') | Arg::Long("help") => help(help_text),
             Arg::Value(v) => operands.push(v.string()?),
-            Arg::Short(c) => take(Flag::Short(c), &mut p, &mut on_flag, command)?,
-            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, &mut on_flag, command)?,
+            Arg::Short(c) => take(Flag::Short(c), &mut p, on_flag, command)?,
+            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, on_flag, command)?,
         }
     }
     Ok(operands)

@@ -1,14 +1,13 @@
 //! `husk start ID`: let a created container run its process.
 
-use super::{flags, Failure, Global};
+use super::{Failure, Global};
 use husk::container::Container;
 use std::ffi::OsString;
 
 const HELP: &str = "usage: husk start ID\n\nStarts the process of a created container.";
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
-    let ids = super::parse(rest, "start", HELP, |_, _| Ok(false))?;
-    let id = flags::one_id(ids, "start")?;
+    let id = super::only_id(rest, "start", HELP)?;
     Container::load(&g.root, &id)?.start()?;
     Ok(0)
 }

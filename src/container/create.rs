@@ -34,13 +34,16 @@ pub fn create(opts: &CreateOptions) -> Result<Container, ContainerError> {
     let spec = spec::load(&bundle.join("config.json"))?;
     spec::validate(&spec, &bundle)?;
     super::check::check(&spec)?;
+    let linux = spec.linux.clone().unwrap_or_default();
+    let cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
+    cgroup.check(&linux.resources.clone().unwrap_or_default())?;
     let dir = StateDir::create(&opts.root, &opts.id)?;
     let mut undo = Undo {
         dir: Some(dir),
         cgroup: None,
         child: None,
     };
-    let saved = build(opts, &bundle, spec, &mut undo)?;
+    let saved = build(opts, &bundle, spec, cgroup, &mut undo)?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })
 }
@@ -49,16 +52,17 @@ fn build(
     opts: &CreateOptions,
     bundle: &Path,
     spec: Spec,
+    mut cgroup: Cgroup,
     undo: &mut Undo,
 ) -> Result<Saved, ContainerError> {
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
-    let mut cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
     cgroup.create()?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     undo.cgroup = Some(cgroup.clone());
+    cgroup.apply(&linux.resources.clone().unwrap_or_default())?;
     if !cgroup.apply_devices(&devices::rules(&linux))? {
-        crate::log::warn("linux.resources.devices: no cgroup v1 devices hierarchy; device rules are not enforced on cgroup v2 yet");
+        crate::log::warn("linux.resources.devices: no devices cgroup and no cgroup2 mount; device rules are not enforced");
     }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
@@ -186,7 +190,7 @@ impl Drop for Undo {
             child.kill();
         }
         if let Some(cg) = self.cgroup.take() {
-            let _ = super::kill::kill_all(&cg, libc::SIGKILL);
+            let _ = cg.kill_all(libc::SIGKILL);
             let _ = cg.destroy(Duration::from_secs(5));
         }
         if let Some(dir) = self.dir.take() {

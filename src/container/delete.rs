@@ -1,6 +1,6 @@
 //! `delete`: remove a stopped container, or with `force` stop it first.
 
-use super::{hooks, kill, kill::kill_all, Container, ContainerError};
+use super::{hooks, kill, Container, ContainerError};
 use crate::spec::Status;
 use crate::sys::wait;
 use std::path::Path;
@@ -30,7 +30,7 @@ impl Container {
             }
         }
         // Without a pid namespace, processes can outlive init; they go with the container.
-        kill_all(&self.saved.cgroup, libc::SIGKILL)?;
+        self.saved.cgroup.kill_all(libc::SIGKILL)?;
         self.saved.cgroup.destroy(Duration::from_secs(5))?;
         hooks::poststop(&self.saved);
         self.dir.remove()
@@ -39,7 +39,7 @@ impl Container {
     /// SIGKILL to everything in the container, then wait until init is gone.
     fn stop(&self) -> Result<(), ContainerError> {
         let _ = wait::kill(self.saved.pid, libc::SIGKILL);
-        kill_all(&self.saved.cgroup, libc::SIGKILL)?;
+        self.saved.cgroup.kill_all(libc::SIGKILL)?;
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.saved.alive() {
             if Instant::now() > deadline {

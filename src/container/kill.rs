@@ -4,9 +4,8 @@
 
 use super::saved::Saved;
 use super::{dir, id, Container, ContainerError};
-use crate::cgroups::Cgroup;
 use crate::spec::Status;
-use crate::sys::wait::{self, PidFd};
+use crate::sys::wait::PidFd;
 use std::path::Path;
 
 impl Container {
@@ -34,7 +33,7 @@ fn signal(
         return Err(not_running());
     }
     if all {
-        return kill_all(&saved.cgroup, sig).map_err(ContainerError::from);
+        return saved.cgroup.kill_all(sig).map_err(ContainerError::from);
     }
     // The pidfd pins the process; checking the start time after opening it means a pid reused
     // since can never receive the signal.
@@ -46,12 +45,4 @@ fn signal(
         Some(libc::ESRCH) => not_running(),
         _ => ContainerError::io("kill", format!("pid {}", saved.pid), e),
     })
-}
-
-/// Signals every process in the cgroup and below; ones that exit meanwhile are no error.
-pub fn kill_all(cgroup: &Cgroup, sig: libc::c_int) -> Result<(), crate::cgroups::CgroupError> {
-    for pid in cgroup.pids()? {
-        let _ = wait::kill(pid, sig);
-    }
-    Ok(())
 }

@@ -14,6 +14,7 @@ pub mod init;
 mod init_config;
 mod kill;
 mod owner;
+mod resources;
 mod run;
 pub mod saved;
 mod start;
@@ -24,6 +25,7 @@ pub use create::{create, CreateOptions};
 pub use delete::delete;
 pub use error::ContainerError;
 pub use kill::kill;
+pub use resources::{events, pause};
 pub use run::run;
 pub use tenant::TenantBuilder;
 

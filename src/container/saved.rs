@@ -26,6 +26,9 @@ impl Saved {
         if !self.alive() {
             return Status::Stopped;
         }
+        if self.cgroup.is_frozen() {
+            return Status::Paused;
+        }
         if dir.join(super::dir::FIFO).exists() {
             return Status::Created;
         }

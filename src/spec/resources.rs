@@ -169,3 +169,61 @@ pub struct Rdma {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hca_objects: Option<u32>,
 }
+
+impl Resources {
+    /// A LinuxResources document (the body of `update --resources`). It is read as the
+    /// resources of a config, which reuses the config's decoder and names bad fields by their
+    /// path in one (`linux.resources.memory.limit`).
+    pub fn from_json(text: &[u8]) -> Result<Resources, super::JsonError> {
+        let mut doc = br#"{"ociVersion":"","linux":{"resources":"#.to_vec();
+        doc.extend_from_slice(text);
+        doc.extend_from_slice(b"}}");
+        let spec: super::Spec = super::from_json(&doc)?;
+        Ok(spec.linux.and_then(|l| l.resources).unwrap_or_default())
+    }
+
+    /// Takes every value `new` sets, as `update` does; the device rules stay as created.
+    pub fn merge(&mut self, new: Resources) {
+        fn take<T>(old: &mut Option<T>, new: Option<T>) {
+            if new.is_some() {
+                *old = new;
+            }
+        }
+        if let Some(m) = new.memory {
+            let old = self.memory.get_or_insert_with(Default::default);
+            take(&mut old.limit, m.limit);
+            take(&mut old.reservation, m.reservation);
+            take(&mut old.swap, m.swap);
+            take(&mut old.kernel, m.kernel);
+            take(&mut old.kernel_tcp, m.kernel_tcp);
+            take(&mut old.swappiness, m.swappiness);
+            take(&mut old.disable_oom_killer, m.disable_oom_killer);
+            take(&mut old.use_hierarchy, m.use_hierarchy);
+            take(&mut old.check_before_update, m.check_before_update);
+        }
+        if let Some(c) = new.cpu {
+            let old = self.cpu.get_or_insert_with(Default::default);
+            take(&mut old.shares, c.shares);
+            take(&mut old.quota, c.quota);
+            take(&mut old.burst, c.burst);
+            take(&mut old.period, c.period);
+            take(&mut old.realtime_runtime, c.realtime_runtime);
+            take(&mut old.realtime_period, c.realtime_period);
+            take(&mut old.cpus, c.cpus);
+            take(&mut old.mems, c.mems);
+            take(&mut old.idle, c.idle);
+        }
+        take(&mut self.pids, new.pids);
+        take(&mut self.block_io, new.block_io);
+        take(&mut self.network, new.network);
+        if !new.hugepage_limits.is_empty() {
+            self.hugepage_limits = new.hugepage_limits;
+        }
+        if !new.rdma.is_empty() {
+            self.rdma = new.rdma;
+        }
+        if !new.unified.is_empty() {
+            self.unified = new.unified;
+        }
+    }
+}
