@@ -40,7 +40,7 @@ pub fn apply(dir: &Path, rules: &[DeviceRule]) -> Result<(), CgroupError> {
         .map_err(|e| CgroupError::io("attach device program to", dir, e))
 }
 
-fn program(rules: &[DeviceRule]) -> Vec<u64> {
+pub(super) fn program(rules: &[DeviceRule]) -> Vec<u64> {
     let mut p = vec![
         insn(LDX_W, R2, R1, 0, 0),
         insn(AND32_K, R2, 0, 0, 0xffff),

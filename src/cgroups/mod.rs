@@ -244,3 +244,6 @@ fn remove_when_empty(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
