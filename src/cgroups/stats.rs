@@ -188,24 +188,24 @@ impl Cgroup {
         o.list("cpus", &ids("cpuset.cpus"));
         o.num("cpu_exclusive", self.num("cpuset.cpu_exclusive"));
         o.list("mems", &ids("cpuset.mems"));
-        for k in [
-            "mem_hardwall",
-            "mem_exclusive",
-            "memory_migrate",
-            "memory_spread_page",
-            "memory_spread_slab",
-            "memory_pressure",
-            "sched_load_balance",
+        for file in [
+            "cpuset.mem_hardwall",
+            "cpuset.mem_exclusive",
+            "cpuset.memory_migrate",
+            "cpuset.memory_spread_page",
+            "cpuset.memory_spread_slab",
+            "cpuset.memory_pressure",
+            "cpuset.sched_load_balance",
         ] {
-            o.num(k, self.num(&format!("cpuset.{k}")));
+            o.num(&file[7..], self.num(file));
         }
+        // The one signed value: -1 is the kernel's default.
         let level = self.read("cpuset.sched_relax_domain_level");
-        o.key("sched_relax_domain_level").0 += level
-            .trim()
-            .parse::<i64>()
-            .unwrap_or(0)
-            .to_string()
-            .as_str();
+        let level = level.trim();
+        o.key("sched_relax_domain_level").0 += match level.parse::<i64>() {
+            Ok(_) => level,
+            Err(_) => "0",
+        };
         o
     }
 
@@ -246,22 +246,22 @@ impl Cgroup {
                 .obj("kernel", entry([0; 4]))
                 .obj("kernelTCP", entry([0; 4]));
         } else {
-            let v1 = |prefix: &str| {
-                entry(
-                    [
-                        "limit_in_bytes",
-                        "usage_in_bytes",
-                        "max_usage_in_bytes",
-                        "failcnt",
-                    ]
-                    .map(|n| self.num(&format!("{prefix}{n}"))),
-                )
-            };
-            m.nz("cache", field(&stat, "cache"))
-                .obj("usage", v1("memory."))
-                .obj("swap", v1("memory.memsw."))
-                .obj("kernel", v1("memory.kmem."))
-                .obj("kernelTCP", v1("memory.kmem.tcp."));
+            m.nz("cache", field(&stat, "cache"));
+            for (key, prefix) in [
+                ("usage", "memory."),
+                ("swap", "memory.memsw."),
+                ("kernel", "memory.kmem."),
+                ("kernelTCP", "memory.kmem.tcp."),
+            ] {
+                let n = |name: &str| self.num(&(prefix.to_owned() + name));
+                let e = [
+                    n("limit_in_bytes"),
+                    n("usage_in_bytes"),
+                    n("max_usage_in_bytes"),
+                    n("failcnt"),
+                ];
+                m.obj(key, entry(e));
+            }
         }
         m.obj("raw", r);
         m
@@ -274,7 +274,7 @@ impl Cgroup {
             let mut e = Obj::new();
             e.nz("major", ma.parse().unwrap_or(0))
                 .nz("minor", mi.parse().unwrap_or(0));
-            e.key("op").0 += &format!("{op:?}");
+            e.key("op").0 += &("\"".to_owned() + op + "\"");
             e.nz("value", v);
             if list.len() > 1 {
                 list.push(',');
