@@ -26,6 +26,7 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
             "process.terminal: true needs a pseudo-terminal, which husk cannot allocate yet",
         ));
     }
+    super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
     warn_unapplied_resources(linux);
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
@@ -38,7 +39,20 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
 /// Cgroup limits other than device rules are placed but not yet enforced; a caller who set
 /// some must hear it.
 fn warn_unapplied_resources(linux: &crate::spec::Linux) {
-    let Some(r) = &linux.resources else { return };
+    let fields = limits(linux);
+    if !fields.is_empty() {
+        crate::log::warn(&format!(
+            "{}: cgroup resource limits are not applied yet",
+            fields.join(", ")
+        ));
+    }
+}
+
+/// The `linux.resources` fields that ask for cgroup limits (device rules aside).
+pub fn limits(linux: &crate::spec::Linux) -> Vec<String> {
+    let Some(r) = &linux.resources else {
+        return Vec::new();
+    };
     let set = [
         ("memory", r.memory.is_some()),
         ("cpu", r.cpu.is_some()),
@@ -49,15 +63,8 @@ fn warn_unapplied_resources(linux: &crate::spec::Linux) {
         ("rdma", !r.rdma.is_empty()),
         ("unified", !r.unified.is_empty()),
     ];
-    let fields: Vec<String> = set
-        .iter()
+    set.iter()
         .filter(|(_, on)| *on)
         .map(|(k, _)| format!("linux.resources.{k}"))
-        .collect();
-    if !fields.is_empty() {
-        crate::log::warn(&format!(
-            "{}: cgroup resource limits are not applied yet",
-            fields.join(", ")
-        ));
-    }
+        .collect()
 }

@@ -1,10 +1,15 @@
 //! Writing a new user namespace's uid_map and gid_map from the parent side, through a verified
 //! procfs handle so that a fake filesystem over the host's /proc cannot take the writes.
 
+use super::lookpath::look_path;
 use crate::procfs::handle::Proc;
 use crate::spec::IdMapping;
+use crate::sys::{fd, ids, spawn, wait};
+use std::ffi::CString;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// `/proc/PID/{uid,gid}_map` text: one `inside outside count` line per mapping.
@@ -14,14 +19,11 @@ fn map_text(maps: &[IdMapping]) -> String {
         .collect()
 }
 
-/// Writes the maps of process `pid`'s user namespace; `deny_setgroups` first when the parent is
-/// unprivileged, since the kernel then refuses gid_map until setgroups is denied.
-pub fn write(
-    pid: libc::pid_t,
-    uids: &[IdMapping],
-    gids: &[IdMapping],
-    deny_setgroups: bool,
-) -> io::Result<()> {
+/// Writes the maps of process `pid`'s user namespace. Root writes them itself; so does an
+/// unprivileged caller mapping only its own id (setgroups denied first, or the kernel refuses
+/// gid_map). Any other map goes through newuidmap/newgidmap, which check /etc/subuid and
+/// /etc/subgid.
+pub fn write(pid: libc::pid_t, uids: &[IdMapping], gids: &[IdMapping]) -> io::Result<()> {
     let proc = Proc::open().map_err(|e| io::Error::new(e.kind(), format!("open /proc: {e}")))?;
     let put = |file: &str, text: &str| {
         let rel = format!("{pid}/{file}");
@@ -29,11 +31,58 @@ pub fn write(
             .and_then(|fd| File::from(fd).write_all(text.as_bytes()))
             .map_err(|e| io::Error::new(e.kind(), format!("write /proc/{rel}: {e}")))
     };
-    if deny_setgroups {
-        put("setgroups", "deny")?;
+    let root = ids::is_root();
+    if root || only_own(uids, ids::effective_uid()) {
+        put("uid_map", &map_text(uids))?;
+    } else {
+        helper("newuidmap", pid, uids)?;
     }
-    put("uid_map", &map_text(uids))?;
-    put("gid_map", &map_text(gids))
+    if root || only_own(gids, ids::effective_gid()) {
+        if !root {
+            put("setgroups", "deny")?;
+        }
+        put("gid_map", &map_text(gids))
+    } else {
+        helper("newgidmap", pid, gids)
+    }
+}
+
+fn only_own(maps: &[IdMapping], own: u32) -> bool {
+    matches!(maps, [m] if m.size == 1 && m.host_id == own)
+}
+
+/// Runs newuidmap or newgidmap on `pid`; its own complaint (a range /etc/subuid does not
+/// grant) becomes the error.
+fn helper(tool: &str, pid: libc::pid_t, maps: &[IdMapping]) -> io::Result<()> {
+    let fail = |what: String| io::Error::other(format!("{tool} {pid}: {what}"));
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    let exe = look_path(tool, &[format!("PATH={path}")])
+        .map_err(|_| fail("not found in $PATH (install the uidmap package)".into()))?;
+    let mut argv = vec![
+        exe.as_os_str().as_bytes().to_vec(),
+        pid.to_string().into_bytes(),
+    ];
+    for m in maps {
+        for n in [m.container_id, m.host_id, m.size] {
+            argv.push(n.to_string().into_bytes());
+        }
+    }
+    let argv: Vec<CString> = argv
+        .into_iter()
+        .map(|a| CString::new(a).unwrap_or_default())
+        .collect();
+    let (r, w) = fd::pipe()?;
+    let child = spawn::spawn(&argv[0], &argv, &[], &[(w.as_raw_fd(), 2)])?;
+    drop(w);
+    let mut said = String::new();
+    let _ = File::from(r).read_to_string(&mut said);
+    match wait::exit_code(wait::waitpid(child)?) {
+        0 => Ok(()),
+        code => Err(fail(match said.trim() {
+            "" => format!("exit status {code}"),
+            text => text.replace('\n', "; "),
+        })),
+    }
 }
 
 #[cfg(test)]
@@ -72,7 +121,7 @@ mod tests {
                 host_id: 100000,
                 size: 1,
             }];
-            let result = write(pid as libc::pid_t, &one, &one, true);
+            let result = write(pid as libc::pid_t, &one, &one);
             for f in ["setgroups", "uid_map", "gid_map"] {
                 let left = std::fs::read_to_string(format!("{dir}/{f}")).unwrap_or_default();
                 if !left.is_empty() {

@@ -49,7 +49,6 @@ impl From<ChannelError> for SpawnError {
 pub struct IdMaps<'a> {
     pub uids: &'a [IdMapping],
     pub gids: &'a [IdMapping],
-    pub deny_setgroups: bool,
 }
 
 /// A container's init or a tenant on its way up. `first` is the process husk started; `init`
@@ -124,7 +123,7 @@ impl Child {
                         .ok_or(SpawnError::Channel(ChannelError::Unexpected(
                             frame::MAPS_PLEASE,
                         )))?;
-                    idmap::write(self.first, m.uids, m.gids, m.deny_setgroups)
+                    idmap::write(self.first, m.uids, m.gids)
                         .map_err(|e| SpawnError::Io("id maps", e))?;
                     self.chan.send(frame::MAPS_DONE, &[])?;
                 }
@@ -141,12 +140,19 @@ impl Child {
 
     /// Hands init its configuration and serves its requests until it is parked: `on_hooks`
     /// runs the prestart and createRuntime hooks when init reaches that point.
+    /// `trees` (idmapped mounts) follow the configuration.
     pub fn finish(
         &self,
         cfg: &impl serde::Serialize,
+        trees: &[OwnedFd],
         mut on_hooks: impl FnMut() -> Result<(), String>,
     ) -> Result<(), SpawnError> {
         self.chan.send_json(kind::CONFIG, cfg)?;
+        if !trees.is_empty() {
+            let fds: Vec<RawFd> = trees.iter().map(|t| t.as_raw_fd()).collect();
+            fd::send_fds(&self.chan.0, &fds)
+                .map_err(|e| SpawnError::Io("send idmapped mounts", e))?;
+        }
         loop {
             match self.chan.recv()? {
                 (kind::HOOKS, _) => match on_hooks() {
