@@ -74,7 +74,8 @@ fn ranges_from_subuid_go_through_newuidmap() {
     let (mut b, shared) = rootless_bundle(&user, uids, gids);
     fs::set_permissions(&shared, fs::Permissions::from_mode(0o777)).unwrap();
     b.set("process.user", json!({"uid": 1000, "gid": 1000}));
-    b.sh("touch /shared/u1000 && cat /proc/self/uid_map");
+    // Device nodes are the host's, bound in: mknod is impossible in a user namespace.
+    b.sh("echo x >/dev/null && touch /shared/u1000 && cat /proc/self/uid_map");
     b.write();
     let id = unique_id("rl");
     let out = user
@@ -211,4 +212,25 @@ fn a_delegated_cgroup_is_used() {
         "{out}"
     );
     assert!(!dir.exists(), "delegated cgroup left behind");
+}
+
+#[test]
+fn oom_score_adj_may_rise_but_not_fall() {
+    let user = TestUser::new("g", None);
+    let own = || (json!([map(0, user.uid, 1)]), json!([map(0, user.gid, 1)]));
+    let (uids, gids) = own();
+    let (mut b, _) = rootless_bundle(&user, uids, gids);
+    b.set("process.oomScoreAdj", json!(500));
+    b.set("process.args", json!(["cat", "/proc/self/oom_score_adj"]));
+    b.write();
+    let id = unique_id("rl");
+    let out = user
+        .husk(&["run", "--bundle", b.dir_str(), &id])
+        .assert_ok();
+    assert_eq!(out.stdout.trim(), "500", "{out}");
+    b.set("process.oomScoreAdj", json!(-500));
+    b.write();
+    user.husk(&["create", "--bundle", b.dir_str(), &id])
+        .assert_fails_naming("process.oomScoreAdj: -500 is below the caller's own");
+    nothing_left(&user, &b, &id);
 }

@@ -141,8 +141,8 @@ fn default_root() -> PathBuf {
 fn bool_or_auto(v: &str) -> Result<Option<bool>, UsageError> {
     match v {
         "auto" => Ok(None),
-        "true" | "1" => Ok(Some(true)),
-        "false" | "0" => Ok(Some(false)),
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
         _ => Err(UsageError(format!(
             "--rootless: {v:?} is not true, false or auto"
         ))),

@@ -27,6 +27,7 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
         ));
     }
     super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
+    check_oom_score_adj(process.oom_score_adj)?;
     warn_unapplied_resources(linux);
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
@@ -34,6 +35,22 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
         Some(p) => validate::validate_personality(p).map_err(invalid),
         None => Ok(()),
     }
+}
+
+/// Only CAP_SYS_RESOURCE (on the host) lowers oom_score_adj below the caller's own: say so
+/// before a rootless init fails on it.
+fn check_oom_score_adj(adj: Option<i32>) -> Result<(), ContainerError> {
+    let (Some(adj), false) = (adj, crate::sys::ids::is_root()) else {
+        return Ok(());
+    };
+    let own: i32 = std::fs::read_to_string("/proc/self/oom_score_adj")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(adj);
+    if adj >= own {
+        return Ok(());
+    }
+    Err(ContainerError::Config(format!("process.oomScoreAdj: {adj} is below the caller's own {own}, which only CAP_SYS_RESOURCE on the host allows")))
 }
 
 /// Cgroup limits other than device rules are placed but not yet enforced; a caller who set

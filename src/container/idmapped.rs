@@ -53,28 +53,23 @@ pub fn check(spec: &Spec, linux: &Linux) -> Result<(), String> {
         .namespaces
         .iter()
         .any(|n| n.kind == NamespaceType::User && n.path.is_none());
+    let same = |own: &[IdMapping], theirs: &[IdMapping]| own.is_empty() || own == theirs;
     for (i, m) in spec.mounts.iter().enumerate() {
-        if m.idmap().is_none() {
-            continue;
-        }
         let bind = m.kind.as_deref() == Some("bind")
             || m.options.iter().any(|o| o == "bind" || o == "rbind");
-        if !bind {
-            return Err(format!(
-                "mounts[{i}]: an idmapped mount must be a bind mount"
-            ));
-        }
-        if !userns {
-            return Err(format!(
-                "mounts[{i}]: an idmapped mount needs a new user namespace in linux.namespaces"
-            ));
-        }
-        let same = |own: &[IdMapping], theirs: &[IdMapping]| own.is_empty() || own == theirs;
-        if !same(&m.uid_mappings, &linux.uid_mappings)
-            || !same(&m.gid_mappings, &linux.gid_mappings)
-        {
-            return Err(format!("mounts[{i}]: mappings other than the container's (linux.uidMappings, linux.gidMappings) are not supported yet"));
-        }
+        let why = match m.idmap() {
+            None => continue,
+            Some(_) if !bind => "an idmapped mount must be a bind mount",
+            Some(_) if !userns => "an idmapped mount needs a new user namespace in linux.namespaces",
+            Some(_)
+                if !same(&m.uid_mappings, &linux.uid_mappings)
+                    || !same(&m.gid_mappings, &linux.gid_mappings) =>
+            {
+                "mappings other than the container's (linux.uidMappings, linux.gidMappings) are not supported yet"
+            }
+            Some(_) => continue,
+        };
+        return Err(format!("mounts[{i}]: {why}"));
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Writing a new user namespace's uid_map and gid_map from the parent side, through a verified
 //! procfs handle so that a fake filesystem over the host's /proc cannot take the writes.
 
-use super::lookpath::look_path;
 use crate::procfs::handle::Proc;
 use crate::spec::IdMapping;
 use crate::sys::{fd, ids, spawn, wait};
@@ -9,7 +8,6 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// `/proc/PID/{uid,gid}_map` text: one `inside outside count` line per mapping.
@@ -35,7 +33,7 @@ pub fn write(pid: libc::pid_t, uids: &[IdMapping], gids: &[IdMapping]) -> io::Re
     if root || only_own(uids, ids::effective_uid()) {
         put("uid_map", &map_text(uids))?;
     } else {
-        helper("newuidmap", pid, uids)?;
+        helper("newuidmap", "linux.uidMappings", pid, uids)?;
     }
     if root || only_own(gids, ids::effective_gid()) {
         if !root {
@@ -43,7 +41,7 @@ pub fn write(pid: libc::pid_t, uids: &[IdMapping], gids: &[IdMapping]) -> io::Re
         }
         put("gid_map", &map_text(gids))
     } else {
-        helper("newgidmap", pid, gids)
+        helper("newgidmap", "linux.gidMappings", pid, gids)
     }
 }
 
@@ -51,37 +49,34 @@ fn only_own(maps: &[IdMapping], own: u32) -> bool {
     matches!(maps, [m] if m.size == 1 && m.host_id == own)
 }
 
-/// Runs newuidmap or newgidmap on `pid`; its own complaint (a range /etc/subuid does not
-/// grant) becomes the error.
-fn helper(tool: &str, pid: libc::pid_t, maps: &[IdMapping]) -> io::Result<()> {
-    let fail = |what: String| io::Error::other(format!("{tool} {pid}: {what}"));
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    let exe = look_path(tool, &[format!("PATH={path}")])
-        .map_err(|_| fail("not found in $PATH (install the uidmap package)".into()))?;
-    let mut argv = vec![
-        exe.as_os_str().as_bytes().to_vec(),
-        pid.to_string().into_bytes(),
-    ];
-    for m in maps {
-        for n in [m.container_id, m.host_id, m.size] {
-            argv.push(n.to_string().into_bytes());
-        }
-    }
-    let argv: Vec<CString> = argv
-        .into_iter()
-        .map(|a| CString::new(a).unwrap_or_default())
+/// Runs newuidmap or newgidmap (Debian's uidmap package) on `pid`; its own complaint (a
+/// range /etc/subuid does not grant) becomes the error, under the config field's name.
+fn helper(tool: &str, field: &str, pid: libc::pid_t, maps: &[IdMapping]) -> io::Result<()> {
+    let fail = |what: &str| io::Error::other(format!("{field}: {what}"));
+    let exe = ["/usr/bin/", "/usr/sbin/", "/bin/"]
+        .iter()
+        .map(|dir| format!("{dir}{tool}"))
+        .find(|p| Path::new(p).exists())
+        .ok_or_else(|| fail(&format!("{tool} not found (install uidmap)")))?;
+    let line = format!("{exe} {pid} {}", map_text(maps));
+    let argv: Vec<CString> = line
+        .split_whitespace()
+        .map(|a| CString::new(a).expect("no NUL in a path or a number"))
         .collect();
     let (r, w) = fd::pipe()?;
     let child = spawn::spawn(&argv[0], &argv, &[], &[(w.as_raw_fd(), 2)])?;
     drop(w);
-    let mut said = String::new();
-    let _ = File::from(r).read_to_string(&mut said);
+    let mut said = Vec::new();
+    let _ = File::from(r).read_to_end(&mut said);
     match wait::exit_code(wait::waitpid(child)?) {
         0 => Ok(()),
-        code => Err(fail(match said.trim() {
-            "" => format!("exit status {code}"),
-            text => text.replace('\n', "; "),
-        })),
+        code => {
+            let said = String::from_utf8_lossy(&said);
+            match said.trim() {
+                "" => Err(fail(&format!("{tool}: exit status {code}"))),
+                text => Err(fail(text)),
+            }
+        }
     }
 }
 
