@@ -55,7 +55,8 @@ fn one_mapped_id_lifecycle() {
         "payload did not run"
     );
     assert_eq!(owner(&made), (user.uid, user.gid));
-    user.husk(&["kill", &id, "KILL"]).assert_ok();
+    // No cgroup of its own to list processes from: --all signals init.
+    user.husk(&["kill", "--all", &id, "KILL"]).assert_ok();
     assert!(wait_for(Duration::from_secs(5), || user.state(&id)
         ["status"]
         == "stopped"));
