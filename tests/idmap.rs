@@ -67,13 +67,13 @@ fn ridmap_and_matching_mount_mappings_are_idmapped_too() {
 }
 
 #[test]
-fn idmap_needs_a_bind_mount_a_user_namespace_and_the_containers_maps() {
+fn idmap_needs_a_bind_mount_a_user_namespace_or_both_own_maps() {
     let (mut b, _) = mapped_bundle(&["idmap"]);
     let last = shared_index(&b);
     set_on_shared(&mut b, "uidMappings", json!([map(0, 200_000, 10)]));
     let id = b.id();
     b.create(&id).assert_fails_naming(&format!(
-        "mounts[{last}]: mappings other than the container's"
+        "mounts[{last}]: uidMappings and gidMappings go together"
     ));
     b.assert_clean(&id);
     b.remove(&format!("mounts.{last}.uidMappings"));
@@ -90,6 +90,23 @@ fn idmap_needs_a_bind_mount_a_user_namespace_and_the_containers_maps() {
     b.remove("linux.uidMappings").remove("linux.gidMappings");
     let id = b.id();
     b.create(&id)
-        .assert_fails_naming("an idmapped mount needs a new user namespace");
+        .assert_fails_naming("without its own mappings needs a new user namespace");
+    b.assert_clean(&id);
+}
+
+/// Its own mappings give a mount a user namespace of its own: here host uid 1000 is the
+/// container's (host) root, with no user namespace in the container at all.
+#[test]
+fn a_mount_with_its_own_mappings_needs_no_user_namespace() {
+    let mut b = Bundle::new();
+    let shared = b.share();
+    std::os::unix::fs::chown(&shared, Some(1000), Some(1000)).unwrap();
+    set_on_shared(&mut b, "uidMappings", json!([map(1000, 0, 1)]));
+    set_on_shared(&mut b, "gidMappings", json!([map(1000, 0, 1)]));
+    b.sh("touch /shared/made");
+    let id = b.id();
+    b.run(&id).assert_ok();
+    let meta = fs::metadata(shared.join("made")).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (1000, 1000));
     b.assert_clean(&id);
 }

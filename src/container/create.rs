@@ -70,16 +70,16 @@ fn build(
     }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
-    let child = undo.child.insert(Child::spawn(
-        opts.binary
-            .as_deref()
-            .unwrap_or(Path::new("/proc/self/exe")),
-        opts.preserve_fds,
-        Some(&fifo),
-    )?);
+    let exe = opts
+        .binary
+        .as_deref()
+        .unwrap_or(Path::new("/proc/self/exe"));
+    let child = undo
+        .child
+        .insert(Child::spawn(exe, opts.preserve_fds, Some(&fifo))?);
     cgroup.add(child.first)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
-    let trees = idmapped::trees(&spec, bundle, pid)?;
+    let trees = idmapped::trees(&spec, bundle, pid, exe)?;
     crate::log::debug(|| {
         format!(
             "{}: init is pid {pid} (husk init was {})",

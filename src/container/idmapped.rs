@@ -3,31 +3,29 @@
 //! each one as a detached tree, mapped through init's user namespace, and hands it to init.
 
 use super::ContainerError;
-use crate::spec::{IdMapping, Linux, Mount, NamespaceType, Spec};
+use crate::process::spawn::{Child, IdMaps};
+use crate::spec::{Linux, Mount, NamespaceType, Spec};
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
-/// One detached, idmapped tree per mount entry that asks for it, in entry order.
+/// One detached, idmapped tree per mount entry that asks for it, in entry order: mapped
+/// through init's user namespace, or one made with the mount's own mappings.
 pub fn trees(
     spec: &Spec,
     bundle: &Path,
     init: libc::pid_t,
+    exe: &Path,
 ) -> Result<Vec<OwnedFd>, ContainerError> {
-    let wanted: Vec<(usize, &Mount, bool)> = spec
-        .mounts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| m.idmap().map(|rec| (i, m, rec)))
-        .collect();
-    if wanted.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ns_path = format!("/proc/{init}/ns/user");
-    let userns = fs::openat(None, Path::new(&ns_path), libc::O_RDONLY, 0)
-        .map_err(|e| ContainerError::io("open", &ns_path, e))?;
-    let mut trees = Vec::with_capacity(wanted.len());
-    for (i, m, recursive) in wanted {
+    let mut trees = Vec::new();
+    for (i, m) in spec.mounts.iter().enumerate() {
+        let Some(recursive) = m.idmap() else {
+            continue;
+        };
+        let userns = match m.uid_mappings.is_empty() {
+            true => open_userns(init),
+            false => own_userns(exe, m),
+        }?;
         // Relative sources are relative to the bundle, as init reads them.
         let source = bundle.join(m.source.as_deref().unwrap_or(Path::new("")));
         let whole = recursive || m.options.iter().any(|o| o == "rbind");
@@ -46,26 +44,40 @@ pub fn trees(
     Ok(trees)
 }
 
-/// An idmapped mount must be a bind mount, needs a new user namespace, and (for now) maps
-/// through that namespace: its own mappings, when given, must be the container's.
+fn open_userns(pid: libc::pid_t) -> Result<OwnedFd, ContainerError> {
+    let path = format!("/proc/{pid}/ns/user");
+    fs::openat(None, Path::new(&path), libc::O_RDONLY, 0)
+        .map_err(|e| ContainerError::io("open", &path, e))
+}
+
+/// A user namespace with the mount's own maps, made by a husk init that is killed again.
+fn own_userns(exe: &Path, m: &Mount) -> Result<OwnedFd, ContainerError> {
+    let mut child = Child::spawn(exe, 0, None)?;
+    let ns = child.user_namespace(IdMaps {
+        uids: &m.uid_mappings,
+        gids: &m.gid_mappings,
+    });
+    child.kill();
+    Ok(ns?)
+}
+
+/// An idmapped mount must be a bind mount. Its own mappings, uid and gid both, make a user
+/// namespace of their own; without them it maps through the container's new one.
 pub fn check(spec: &Spec, linux: &Linux) -> Result<(), String> {
     let userns = linux
         .namespaces
         .iter()
         .any(|n| n.kind == NamespaceType::User && n.path.is_none());
-    let same = |own: &[IdMapping], theirs: &[IdMapping]| own.is_empty() || own == theirs;
     for (i, m) in spec.mounts.iter().enumerate() {
         let bind = m.kind.as_deref() == Some("bind")
             || m.options.iter().any(|o| o == "bind" || o == "rbind");
+        let own = (m.uid_mappings.is_empty(), m.gid_mappings.is_empty());
         let why = match m.idmap() {
             None => continue,
             Some(_) if !bind => "an idmapped mount must be a bind mount",
-            Some(_) if !userns => "an idmapped mount needs a new user namespace in linux.namespaces",
-            Some(_)
-                if !same(&m.uid_mappings, &linux.uid_mappings)
-                    || !same(&m.gid_mappings, &linux.gid_mappings) =>
-            {
-                "mappings other than the container's (linux.uidMappings, linux.gidMappings) are not supported yet"
+            Some(_) if own.0 != own.1 => "uidMappings and gidMappings go together",
+            Some(_) if own.0 && !userns => {
+                "an idmapped mount without its own mappings needs a new user namespace in linux.namespaces"
             }
             Some(_) => continue,
         };

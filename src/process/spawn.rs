@@ -138,6 +138,24 @@ impl Child {
         Ok(pid)
     }
 
+    /// Puts the child in a new user namespace mapped with `maps` and returns that namespace
+    /// (for an idmapped mount with mappings of its own); the child is only killed afterwards.
+    pub fn user_namespace(&mut self, maps: IdMaps) -> Result<OwnedFd, SpawnError> {
+        let b = BootstrapSpec {
+            clone_flags: libc::CLONE_NEWUSER as u32,
+            ns_paths: Vec::new(),
+            oom_score_adj: None,
+            timens_offsets: None,
+            rootless: !crate::sys::ids::is_root(),
+        };
+        self.chan.send_raw(&nsexec::encode(&b))?;
+        self.chan.expect(frame::MAPS_PLEASE)?;
+        idmap::write(self.first, maps.uids, maps.gids).map_err(|e| SpawnError::Io("id maps", e))?;
+        let path = format!("/proc/{}/ns/user", self.first);
+        crate::sys::fs::openat(None, Path::new(&path), libc::O_RDONLY, 0)
+            .map_err(|e| SpawnError::Io("open the new user namespace", e))
+    }
+
     /// Hands init its configuration and serves its requests until it is parked: `on_hooks`
     /// runs the prestart and createRuntime hooks when init reaches that point.
     /// `trees` (idmapped mounts) follow the configuration.
