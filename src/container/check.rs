@@ -26,10 +26,49 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
             "process.terminal: true needs a pseudo-terminal, which husk cannot allocate yet",
         ));
     }
+    super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
+    check_oom_score_adj(process.oom_score_adj)?;
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
     match &linux.personality {
         Some(p) => validate::validate_personality(p).map_err(invalid),
         None => Ok(()),
     }
+}
+
+/// Only CAP_SYS_RESOURCE (on the host) lowers oom_score_adj below the caller's own: say so
+/// before a rootless init fails on it.
+fn check_oom_score_adj(adj: Option<i32>) -> Result<(), ContainerError> {
+    let (Some(adj), false) = (adj, crate::sys::ids::is_root()) else {
+        return Ok(());
+    };
+    let own: i32 = std::fs::read_to_string("/proc/self/oom_score_adj")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(adj);
+    if adj >= own {
+        return Ok(());
+    }
+    Err(ContainerError::Config(format!("process.oomScoreAdj: {adj} is below the caller's own {own}, which only CAP_SYS_RESOURCE on the host allows")))
+}
+
+/// The `linux.resources` fields that ask for cgroup limits (device rules aside).
+pub fn limits(linux: &crate::spec::Linux) -> Vec<String> {
+    let Some(r) = &linux.resources else {
+        return Vec::new();
+    };
+    let set = [
+        ("memory", r.memory.is_some()),
+        ("cpu", r.cpu.is_some()),
+        ("pids", r.pids.is_some()),
+        ("blockIO", r.block_io.is_some()),
+        ("hugepageLimits", !r.hugepage_limits.is_empty()),
+        ("network", r.network.is_some()),
+        ("rdma", !r.rdma.is_empty()),
+        ("unified", !r.unified.is_empty()),
+    ];
+    set.iter()
+        .filter(|(_, on)| *on)
+        .map(|(k, _)| format!("linux.resources.{k}"))
+        .collect()
 }
