@@ -1,6 +1,8 @@
 """podman with conmon, configured privately: storage, run root, events and
 containers.conf all live under the suite's own directories, so nothing in
-/etc/containers or /var/lib/containers is read or changed."""
+/etc/containers is read or changed, and podman runs in a network namespace
+of the suite's own, so the default network's bridge, iptables rules and
+ip_forward setting go away with it."""
 
 import json
 import os
@@ -22,24 +24,37 @@ DEFAULT_CAPS = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_S
 CAP_BITS = {"CHOWN": 0, "DAC_OVERRIDE": 1, "FOWNER": 3, "FSETID": 4, "KILL": 5, "SETGID": 6,
             "SETUID": 7, "SETPCAP": 8, "NET_BIND_SERVICE": 10, "SYS_CHROOT": 18, "SETFCAP": 31}
 
+# podman makes this (with only a lock file in it) whatever network_config_dir says.
+ETC_NETWORKS = "/etc/containers/networks"
+
+
 class Podman(Engine):
     name = "podman"
+    made_etc_networks = False
 
     def setup(self):
         if not shutil.which("podman") or not shutil.which("conmon"):
             raise Skipped("podman or conmon is not installed (apt-get install podman conmon)")
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(self.run, exist_ok=True)
+        self.made_etc_networks = not os.path.exists(ETC_NETWORKS)
         with open(self.conf, "w") as f:
             f.write(self.containers_conf())
         self.seccomp = os.path.join(self.dir, "deny-mkdir.json")
         with open(self.seccomp, "w") as f:
             json.dump(SECCOMP_DENY_MKDIR, f)
+        open(self.netns, "w").close()
+        ok(sh(["unshare", "--net=" + self.netns, "ip", "link", "set", "lo", "up"]))
         ok(sh(self.podman("load", "-i", self.image), timeout=120))
 
     @property
     def conf(self):
         return os.path.join(self.dir, "containers.conf")
+
+    @property
+    def netns(self):
+        """A bind mount that keeps the suite's network namespace; teardown unmounts it."""
+        return os.path.join(self.run, "netns")
 
     def containers_conf(self):
         # This machine has no CAP_SYS_RESOURCE and a nofile hard limit of
@@ -73,7 +88,7 @@ runtime_supports_json = [{supports_json}]
         return env
 
     def podman(self, *args, runtime=None):
-        argv = ["podman", "--root", os.path.join(self.dir, "storage"), "--runroot", self.run + "/storage",
+        argv = ["nsenter", "--net=" + self.netns, "podman", "--root", os.path.join(self.dir, "storage"), "--runroot", self.run + "/storage",
                 "--storage-driver", "overlay"]
         if runtime:
             argv += ["--runtime", runtime]
@@ -89,9 +104,13 @@ runtime_supports_json = [{supports_json}]
         return sh(self.podman("container", "exists", name), env=self.env()).rc != 1
 
     def shutdown(self):
-        if os.path.exists(self.conf):
+        if os.path.ismount(self.netns):
             sh(self.podman("rm", "-a", "-f", "-t", "0"), env=self.env(), timeout=120)
             sh(self.podman("system", "reset", "-f"), env=self.env(), timeout=120)
+        if self.made_etc_networks and os.path.isdir(ETC_NETWORKS):
+            # Only podman's lock files: anything else there is someone else's.
+            if set(os.listdir(ETC_NETWORKS)) <= {"netavark.lock", "cni.lock"}:
+                shutil.rmtree(ETC_NETWORKS)
 
     # Helpers the checks share.
 
