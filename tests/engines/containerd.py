@@ -17,6 +17,8 @@ NAMESPACE = "husk-engines"
 
 class Containerd(Engine):
     name = "containerd"
+    # The shims' sockets and ctr's fifos live there whatever the config says.
+    host_paths = ("/run/containerd",)
 
     def __init__(self, workdir, rundir, runtimes):
         super().__init__(workdir, rundir, runtimes)

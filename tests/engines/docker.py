@@ -16,6 +16,8 @@ CLIENT = "/usr/bin/docker"
 
 class Docker(Engine):
     name = "docker"
+    # dockerd's plugin dir and its containerd's shim sockets are fixed.
+    host_paths = ("/run/docker", "/run/containerd")
 
     def __init__(self, workdir, rundir, runtimes):
         super().__init__(workdir, rundir, runtimes)

@@ -34,6 +34,10 @@ class Engine:
     unique to this run, and removing a check's containers after it."""
 
     name = None
+    # Fixed host paths the engine makes whatever it is told (state, socket
+    # and netns dirs); removed again when the suite found them absent.
+    host_paths = ()
+    made = ()
 
     def __init__(self, workdir, rundir, runtimes):
         self.dir = os.path.join(workdir, self.name)
@@ -51,12 +55,21 @@ class Engine:
     def before_check(self):
         self.names = []
 
+    def note_host_paths(self):
+        self.made = [p for p in self.host_paths if not os.path.exists(p)]
+
     def teardown(self):
-        """Stops the engine, then removes every private file it had."""
+        """Stops the engine, then removes every private file it had and the
+        host paths it made, unless something is still mounted in them."""
         self.shutdown()
         for path in (self.dir, self.run):
             unmount_under(path)
             shutil.rmtree(path, ignore_errors=True)
+        for path in self.made:
+            if os.path.isdir(path) and not mounts_under(path):
+                if os.path.ismount(path):
+                    subprocess.run(["umount", path], stderr=subprocess.DEVNULL)
+                shutil.rmtree(path, ignore_errors=True)
 
     def after_check(self):
         """Removes the check's containers; says which could not be removed."""
@@ -66,12 +79,15 @@ class Engine:
         return "containers left behind: " + " ".join(left) if left else None
 
 
-def unmount_under(path):
-    """Lazily unmounts whatever an engine left mounted below path, deepest first."""
+def mounts_under(path):
     path = os.path.realpath(path)
     with open("/proc/self/mountinfo") as f:
-        points = [line.split()[4] for line in f]
-    for point in sorted((p for p in points if p.startswith(path + "/")), key=len, reverse=True):
+        return [p for p in (line.split()[4] for line in f) if p.startswith(path + "/")]
+
+
+def unmount_under(path):
+    """Lazily unmounts whatever an engine left mounted below path, deepest first."""
+    for point in sorted(mounts_under(path), key=len, reverse=True):
         subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
 
 

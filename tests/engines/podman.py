@@ -9,7 +9,7 @@ import os
 import shutil
 import time
 
-from harness import TRAP_TERM, Engine, Skipped, alive, cgroup_value, expect, ok, sh, wait_for
+from harness import TRAP_TERM, Engine, Failed, Skipped, alive, cgroup_value, expect, ok, sh, wait_for
 import image
 
 SECCOMP_DENY_MKDIR = {
@@ -24,20 +24,17 @@ DEFAULT_CAPS = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_S
 CAP_BITS = {"CHOWN": 0, "DAC_OVERRIDE": 1, "FOWNER": 3, "FSETID": 4, "KILL": 5, "SETGID": 6,
             "SETUID": 7, "SETPCAP": 8, "NET_BIND_SERVICE": 10, "SYS_CHROOT": 18, "SETFCAP": 31}
 
-# podman makes this (with only a lock file in it) whatever network_config_dir says.
-ETC_NETWORKS = "/etc/containers/networks"
-
-
 class Podman(Engine):
     name = "podman"
-    made_etc_networks = False
+    # The lock-file dir appears whatever network_config_dir says; netavark
+    # keeps its IPAM db in /run/containers and container netns in /run/netns.
+    host_paths = ("/etc/containers/networks", "/run/containers", "/run/netns")
 
     def setup(self):
         if not shutil.which("podman") or not shutil.which("conmon"):
             raise Skipped("podman or conmon is not installed (apt-get install podman conmon)")
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(self.run, exist_ok=True)
-        self.made_etc_networks = not os.path.exists(ETC_NETWORKS)
         with open(self.conf, "w") as f:
             f.write(self.containers_conf())
         self.seccomp = os.path.join(self.dir, "deny-mkdir.json")
@@ -107,10 +104,13 @@ runtime_supports_json = [{supports_json}]
         if os.path.ismount(self.netns):
             sh(self.podman("rm", "-a", "-f", "-t", "0"), env=self.env(), timeout=120)
             sh(self.podman("system", "reset", "-f"), env=self.env(), timeout=120)
-        if self.made_etc_networks and os.path.isdir(ETC_NETWORKS):
-            # Only podman's lock files: anything else there is someone else's.
-            if set(os.listdir(ETC_NETWORKS)) <= {"netavark.lock", "cni.lock"}:
-                shutil.rmtree(ETC_NETWORKS)
+        # conmon runs `podman container cleanup` when a container exits; let
+        # those finish before the host paths they touch are removed.
+        storage = os.path.join(self.dir, "storage")
+        try:
+            wait_for(lambda: not processes_mentioning(storage), "podman cleanup processes to finish")
+        except Failed:
+            pass
 
     # Helpers the checks share.
 
@@ -132,6 +132,18 @@ runtime_supports_json = [{supports_json}]
 
     def checks(self):
         return CHECKS
+
+
+def processes_mentioning(text):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if text.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
 
 
 def payload(engine, rt, *args, input=None):
