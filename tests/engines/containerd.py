@@ -87,6 +87,12 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                 return int(fields[1]), fields[2]
         raise Failed("ctr task ls does not list " + cid)
 
+    def await_log(self, text):
+        """Waits for text in the output of the last detached task."""
+        def logged():
+            return os.path.exists(self.logs) and text in open(self.logs).read()
+        wait_for(logged, "%r in %s" % (text, self.logs))
+
     def status(self, cid, want):
         wait_for(lambda: self.task(cid)[1] == want, "task %s to be %s" % (cid, want))
 
@@ -131,10 +137,19 @@ def check_pause(c, rt):
 
 def check_kill_term(c, rt):
     cid = c.detached(rt, TRAP_TERM)
-    wait_for(lambda: os.path.exists(c.logs) and "ready" in open(c.logs).read(), "the payload's ready line")
+    c.await_log("ready")
     ok(sh(c.ctr("tasks", "kill", cid)))
     c.status(cid, "STOPPED")
     expect("got-TERM" in open(c.logs).read(), "SIGTERM did not reach the payload's trap")
+
+
+def check_kill_all(c, rt):
+    # The container's init ignores SIGTERM (pid 1 without a handler), so the
+    # task ends only if the signal reaches its child too and `wait` returns.
+    cid = c.detached(rt, "sleep 600 & echo ready; wait")
+    c.await_log("ready")
+    ok(sh(c.ctr("tasks", "kill", "--all", cid)))
+    c.status(cid, "STOPPED")
 
 
 def check_kill_delete(c, rt):
@@ -200,6 +215,7 @@ CHECKS = [
     ("task ps", check_ps),
     ("task pause / resume", check_pause),
     ("task kill: SIGTERM reaches the payload", check_kill_term),
+    ("task kill --all", check_kill_all),
     ("task kill -s SIGKILL, delete", check_kill_delete),
     ("--memory-limit: OOM gives 137", check_oom),
     ("go-runc: list --format=json", check_list_json),

@@ -14,7 +14,7 @@ import time
 from known import KNOWN
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HUSK = os.path.join(REPO, "target/x86_64-unknown-linux-musl/release/husk")
+HUSK = os.environ.get("HUSK") or os.path.join(REPO, "target/x86_64-unknown-linux-musl/release/husk")
 
 
 class Failed(Exception):
