@@ -117,8 +117,10 @@ class Result:
         self.argv, self.rc, self.out, self.err = argv, rc, out, err
 
     def describe(self):
-        text = (self.err.strip() or self.out.strip()).splitlines()
-        return "`%s` exited %s: %s" % (" ".join(self.argv[-6:]), self.rc, text[-1][:300] if text else "no output")
+        lines = (self.err.strip() or self.out.strip()).splitlines()
+        # The error line, not the usage text that may follow it.
+        text = ([l for l in lines if "rror" in l] or lines[-1:] or ["no output"])[0]
+        return "`%s` exited %s: %s" % (" ".join(self.argv[-6:]), self.rc, text[:300])
 
 
 def sh(argv, input=None, timeout=60, env=None):
