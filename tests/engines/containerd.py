@@ -195,9 +195,14 @@ def check_ps_json(c, rt):
 def check_update(c, rt):
     cid = c.detached(rt)
     pid, _ = c.task(cid)
-    ok(go_runc(c, rt, cid, "update", "--resources=-", cid, input=json.dumps({"pids": {"limit": 42}})))
+    # Shaped as Docker's `docker update` sends it: zero means "leave as it is".
+    resources = {"memory": {"limit": 96 << 20, "reservation": 0, "kernel": 0},
+                 "cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}, "pids": {"limit": 42}}
+    ok(go_runc(c, rt, cid, "update", "--resources", "-", cid, input=json.dumps(resources)))
+    memory = cgroup_value(pid, "memory", "memory.limit_in_bytes")
+    expect(memory == str(96 << 20), "memory.limit_in_bytes after update: " + memory)
     limit = cgroup_value(pid, "pids", "pids.max")
-    expect(limit == "42", "pids.max after update --resources=-: " + limit)
+    expect(limit == "42", "pids.max after update --resources -: " + limit)
 
 
 def check_events_stats(c, rt):
@@ -220,6 +225,6 @@ CHECKS = [
     ("--memory-limit: OOM gives 137", check_oom),
     ("go-runc: list --format=json", check_list_json),
     ("go-runc: ps --format json", check_ps_json),
-    ("go-runc: update --resources=-", check_update),
+    ("go-runc: update --resources -", check_update),
     ("go-runc: events --stats", check_events_stats),
 ]
