@@ -2,6 +2,7 @@
 
 mod create;
 mod delete;
+mod exec;
 mod flags;
 mod kill;
 mod list;
@@ -40,13 +41,14 @@ impl<E: fmt::Display> From<E> for Failure {
 
 const USAGE: &str = "usage: husk [global flags] COMMAND [flags] [ID]
 
-commands: create, start, run, state, kill, delete, list, spec
+commands: create, start, run, exec, state, kill, delete, list, ps, features, spec
 global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json, --debug,
               --systemd-cgroup, --rootless true|false|auto, --version, --help";
 
 /// Runs the command line; returns the process exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let mut p = Parser::from_args(flags::normalize(args, false));
+    let valued = ["root", "log", "log-format", "rootless", "criu"];
+    let mut p = Parser::from_args(flags::normalize(args, true, &valued));
     let result = global(&mut p).and_then(|(g, cmd, rest)| dispatch(&g, &cmd, rest));
     match result {
         Ok(code) => code,
@@ -158,6 +160,7 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
         "kill" => kill::run(g, rest),
         "delete" => delete::run(g, rest),
         "list" => list::run(g, rest),
+        "exec" => exec::run(g, rest),
         "spec" => spec::run(g, rest),
         _ => Err(UsageError(format!("unknown command {cmd:?}\n{USAGE}")).into()),
     }
@@ -196,7 +199,7 @@ pub fn parse(
     help_text: &str,
     mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
 ) -> Result<Vec<String>, Failure> {
-    let mut p = Parser::from_args(rest);
+    let mut p = Parser::from_args(flags::normalize(rest, false, &[]));
     let mut operands = Vec::new();
     while let Some(arg) = p.next()? {
         match arg {
@@ -207,6 +210,31 @@ pub fn parse(
         }
     }
     Ok(operands)
+}
+
+/// Reads flags up to the first operand (the container id) and returns it with everything after
+/// it untouched: the command line of `exec` and the `ps` arguments. `valued` names the flags
+/// that take a value.
+pub fn parse_head(
+    rest: Vec<OsString>,
+    command: &str,
+    help_text: &str,
+    valued: &[&str],
+    mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
+) -> Result<(String, Vec<String>), Failure> {
+    let mut p = Parser::from_args(flags::normalize(rest, true, valued));
+    while let Some(arg) = p.next()? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => help(help_text),
+            Arg::Value(id) => {
+                let tail: Result<Vec<String>, _> = p.raw_args()?.map(|a| a.string()).collect();
+                return Ok((id.string()?, tail?));
+            }
+            Arg::Short(c) => take(Flag::Short(c), &mut p, &mut on_flag, command)?,
+            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, &mut on_flag, command)?,
+        }
+    }
+    Err(UsageError(format!("{command}: the container id is missing")).into())
 }
 
 #[cfg(test)]

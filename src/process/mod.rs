@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod channel;
+pub mod console;
 pub mod cwd;
 pub mod error;
 pub mod exec;

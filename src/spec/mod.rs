@@ -19,4 +19,4 @@ pub use linux::*;
 pub use load::{load, parse, SpecError};
 pub use resources::*;
 pub use state::{rfc3339_nanos, State, Status, OCI_VERSION};
-pub use validate::{clean as clean_path, rootfs_path, validate};
+pub use validate::{clean as clean_path, rootfs_path, validate, validate_process};

@@ -115,24 +115,31 @@ pub fn open_fifo_nonblocking(path: &Path) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Waits up to `ms` milliseconds for `fd` to become readable or hung up; true if it did.
-pub fn poll_readable(fd: &impl AsRawFd, ms: libc::c_int) -> io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: pfd is one valid pollfd.
-    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+/// Waits up to `ms` milliseconds (-1: for ever) for any of `fds`; an interrupted wait
+/// counts as nothing ready.
+pub fn poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<usize> {
+    // SAFETY: fds is a valid slice of pollfd for its length.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
     if n < 0 {
         let e = io::Error::last_os_error();
         return if e.kind() == io::ErrorKind::Interrupted {
-            Ok(false)
+            Ok(0)
         } else {
             Err(e)
         };
     }
-    Ok(n > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP) != 0)
+    Ok(n as usize)
+}
+
+/// Waits up to `ms` milliseconds for `fd` to become readable or hung up; true if it did.
+pub fn poll_readable(fd: &impl AsRawFd, ms: libc::c_int) -> io::Result<bool> {
+    let mut pfd = [libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let n = poll(&mut pfd, ms)?;
+    Ok(n > 0 && pfd[0].revents & (libc::POLLIN | libc::POLLHUP) != 0)
 }
 
 /// Makes the pipe behind `fd` hold at least `len` bytes (best effort: the kernel caps it at

@@ -51,14 +51,6 @@ fn wait(pid: libc::pid_t) -> io::Result<i32> {
     Ok(libc::WEXITSTATUS(status))
 }
 
-pub fn dup2(from: RawFd, to: RawFd) -> io::Result<()> {
-    // SAFETY: dup2 only manipulates the descriptor table.
-    if unsafe { libc::dup2(from, to) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 pub fn ignore_signal(signal: libc::c_int) {
     // SAFETY: installing SIG_IGN involves no handler code.
     unsafe { libc::signal(signal, libc::SIG_IGN) };
