@@ -71,7 +71,8 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
 
 fn exec(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut o = Options::default();
-    let (id, args) = super::parse_head(rest, "exec", HELP, &VALUED, |a, p| flag(&mut o, a, p))?;
+    let (id, args) =
+        super::parse_head(rest, "exec", HELP, &VALUED, &mut |a, p| flag(&mut o, a, p))?;
     let how = match o.process.take() {
         Some(_) if !args.is_empty() => {
             return Err(UsageError("--process: a COMMAND cannot be given as well".into()).into())

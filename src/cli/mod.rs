@@ -3,9 +3,11 @@
 mod create;
 mod delete;
 mod exec;
+mod features;
 mod flags;
 mod kill;
 mod list;
+mod ps;
 mod run;
 mod spec;
 mod start;
@@ -161,6 +163,8 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
         "delete" => delete::run(g, rest),
         "list" => list::run(g, rest),
         "exec" => exec::run(g, rest),
+        "features" => features::run(g, rest),
+        "ps" => ps::run(g, rest),
         "spec" => spec::run(g, rest),
         _ => Err(UsageError(format!("unknown command {cmd:?}\n{USAGE}")).into()),
     }
@@ -179,12 +183,7 @@ pub fn help(text: &str) -> ! {
     std::process::exit(0);
 }
 
-fn take(
-    flag: Flag,
-    p: &mut Parser,
-    on_flag: &mut impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
-    command: &str,
-) -> Result<(), Failure> {
+fn take(flag: Flag, p: &mut Parser, on_flag: &mut OnFlag, command: &str) -> Result<(), Failure> {
     match on_flag(&flag, p)? {
         true => Ok(()),
         false => Err(flags::unknown(&flag, command).into()),
@@ -199,14 +198,26 @@ pub fn parse(
     help_text: &str,
     mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
 ) -> Result<Vec<String>, Failure> {
+    parse_all(rest, command, help_text, &mut on_flag)
+}
+
+/// Reads flags through `dyn`, so the parser is compiled once and not per subcommand.
+type OnFlag<'a> = dyn FnMut(&Flag, &mut Parser) -> Result<bool, Failure> + 'a;
+
+fn parse_all(
+    rest: Vec<OsString>,
+    command: &str,
+    help_text: &str,
+    on_flag: &mut OnFlag,
+) -> Result<Vec<String>, Failure> {
     let mut p = Parser::from_args(flags::normalize(rest, false, &[]));
     let mut operands = Vec::new();
     while let Some(arg) = p.next()? {
         match arg {
             Arg::Short('h') | Arg::Long("help") => help(help_text),
             Arg::Value(v) => operands.push(v.string()?),
-            Arg::Short(c) => take(Flag::Short(c), &mut p, &mut on_flag, command)?,
-            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, &mut on_flag, command)?,
+            Arg::Short(c) => take(Flag::Short(c), &mut p, on_flag, command)?,
+            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, on_flag, command)?,
         }
     }
     Ok(operands)
@@ -220,7 +231,7 @@ pub fn parse_head(
     command: &str,
     help_text: &str,
     valued: &[&str],
-    mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
+    on_flag: &mut OnFlag,
 ) -> Result<(String, Vec<String>), Failure> {
     let mut p = Parser::from_args(flags::normalize(rest, true, valued));
     while let Some(arg) = p.next()? {
@@ -230,8 +241,8 @@ pub fn parse_head(
                 let tail: Result<Vec<String>, _> = p.raw_args()?.map(|a| a.string()).collect();
                 return Ok((id.string()?, tail?));
             }
-            Arg::Short(c) => take(Flag::Short(c), &mut p, &mut on_flag, command)?,
-            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, &mut on_flag, command)?,
+            Arg::Short(c) => take(Flag::Short(c), &mut p, on_flag, command)?,
+            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, on_flag, command)?,
         }
     }
     Err(UsageError(format!("{command}: the container id is missing")).into())

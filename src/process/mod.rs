@@ -12,6 +12,7 @@ pub mod idmap;
 pub mod keyring;
 pub mod lookpath;
 pub mod personality;
+pub mod ps;
 pub mod rlimits;
 pub mod sched;
 pub mod setup;

@@ -14,7 +14,7 @@ mod testdir;
 mod validate;
 
 pub use config::*;
-pub use json::{from_json, to_json, to_json_pretty, JsonError};
+pub use json::{from_json, reindent, to_json, to_json_pretty, JsonError};
 pub use linux::*;
 pub use load::{load, parse, SpecError};
 pub use resources::*;
