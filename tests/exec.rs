@@ -177,7 +177,7 @@ fn exec_of_a_process_json_detached_writes_its_pid_file() {
     assert!(pids.contains(&pid), "{pid} not in {pids:?}");
     assert_eq!(pids.len(), 2, "{pids:?}");
     let cmdline = fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap();
-    assert_eq!(cmdline, "sleep\0500\0");
+    assert_eq!(cmdline, "sleep\x00500\x00");
     husk(&["delete", "-f", &id]).assert_ok();
     b.assert_clean(&id);
 }
@@ -202,7 +202,7 @@ fn a_bad_process_json_is_refused_naming_file_and_field() {
         fs::write(&file, text).unwrap();
         husk(&["exec", "--process", file_s, &id])
             .assert_code(255)
-            .assert_fails_naming(file_s.split('/').last().unwrap())
+            .assert_fails_naming(file_s.rsplit('/').next().unwrap())
             .assert_fails_naming(field);
     }
     husk(&["exec", "--process", "/nonexistent.json", &id]).assert_fails_naming("/nonexistent.json");

@@ -129,7 +129,7 @@ fn build(
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
     };
-    child.finish(&Launch::Init(cfg), || {
+    child.finish(&Launch::Init(Box::new(cfg)), || {
         hooks::runtime(&saved).map_err(|e| e.to_string())
     })?;
     crate::log::debug(|| format!("{}: init is parked on the exec fifo", opts.id));

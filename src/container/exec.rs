@@ -73,3 +73,52 @@ pub fn exec_process(root: &Path, id: &str, how: ExecProcess) -> Result<Process, 
         .map_err(|e| ContainerError::Config(format!("{}: {e}", file.display())))?;
     Ok(process)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_config_process_and_caps_are_never_inheritable() {
+        let names = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let base = Process {
+            terminal: true,
+            args: vec!["sleep".into()],
+            env: vec!["PATH=/bin".into()],
+            cwd: "/".into(),
+            capabilities: Some(Capabilities {
+                bounding: names(&["CAP_KILL"]),
+                inheritable: names(&["CAP_KILL"]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let p = ProcessFlags {
+            args: vec!["sh".into()],
+            env: vec!["A=1".into()],
+            uid: Some(7),
+            caps: vec!["CAP_NET_RAW".into()],
+            apparmor: Some("husk-profile".into()),
+            process_label: Some("system_u:system_r:container_t:s0".into()),
+            no_new_privs: true,
+            ..Default::default()
+        }
+        .apply(base);
+        assert_eq!(p.args, ["sh"]);
+        assert!(!p.terminal, "the flag form has a terminal only with -t");
+        assert_eq!(p.env, ["PATH=/bin", "A=1"]);
+        assert_eq!((p.user.uid, p.user.gid, p.cwd.as_str()), (7, 0, "/"));
+        let c = p.capabilities.unwrap();
+        assert_eq!(c.bounding, names(&["CAP_KILL", "CAP_NET_RAW"]));
+        assert_eq!(c.effective, names(&["CAP_NET_RAW"]));
+        assert_eq!(c.permitted, names(&["CAP_NET_RAW"]));
+        assert_eq!(c.inheritable, names(&["CAP_KILL"]));
+        assert_eq!(c.ambient, None);
+        assert_eq!(p.apparmor_profile.as_deref(), Some("husk-profile"));
+        assert_eq!(
+            p.selinux_label.as_deref(),
+            Some("system_u:system_r:container_t:s0")
+        );
+        assert!(p.no_new_privileges);
+    }
+}

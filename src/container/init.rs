@@ -86,7 +86,7 @@ fn fail_early(e: io::Error) -> ! {
 
 fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
     match chan.expect_json(kind::CONFIG)? {
-        Launch::Init(cfg) => init(chan, cfg, fifo),
+        Launch::Init(cfg) => init(chan, *cfg, fifo),
         Launch::Tenant(cfg) => tenant(&cfg),
     }
 }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Launch {
-    Init(InitConfig),
-    Tenant(TenantConfig),
+    Init(Box<InitConfig>),
+    Tenant(Box<TenantConfig>),
 }
 
 #[derive(Debug, Serialize, Deserialize)]

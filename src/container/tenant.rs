@@ -147,12 +147,12 @@ impl TenantBuilder {
         if !saved.alive() {
             return Err(ContainerError::NotRunning(saved.id));
         }
-        child.hand_over(&Launch::Tenant(TenantConfig {
+        child.hand_over(&Launch::Tenant(Box::new(TenantConfig {
             process: self.process.clone(),
             personality: linux.personality,
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
-        }))?;
+        })))?;
         undo.0 = None;
         if let Some(p) = &self.pid_file {
             super::create::write_pid_file(p, pid)?;

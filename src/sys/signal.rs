@@ -1,4 +1,5 @@
-//! Blocking signals and taking them synchronously, for `run`'s forwarding loop.
+//! Blocking signals and taking them through a signalfd, for the foreground loop of `run` and
+//! `exec`.
 
 use std::io;
 
@@ -34,21 +35,6 @@ pub fn restore(set: &SigSet) -> io::Result<()> {
         return Err(io::Error::from_raw_os_error(rc));
     }
     Ok(())
-}
-
-/// Waits for one signal of `set` (which must be blocked) and returns its number.
-pub fn wait(set: &SigSet) -> io::Result<libc::c_int> {
-    loop {
-        // SAFETY: set is a valid sigset_t; info is not requested.
-        let sig = unsafe { libc::sigwaitinfo(&set.0, std::ptr::null_mut()) };
-        if sig > 0 {
-            return Ok(sig);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
 }
 
 /// A descriptor that becomes readable when a signal of `set` (which must be blocked) is

@@ -3,7 +3,6 @@
 
 use std::ffi::CString;
 use std::io::{self, Read};
-use std::os::fd::RawFd;
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
 
