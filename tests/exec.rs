@@ -332,3 +332,29 @@ fn socket_activation_fds_and_env_reach_the_payload() {
     assert_eq!(out.stdout, "fds=1 pid=1\nfirst\npreserved\n", "{out}");
     b.assert_clean(&id);
 }
+
+#[test]
+fn exec_passes_preserved_fds_on() {
+    let mut b = Bundle::new();
+    let id = running(&mut b);
+    let file = b.dir().join("handed");
+    fs::write(&file, "through fd 3\n").unwrap();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("exec 3<{}; exec \"$@\"", file.display()))
+        .arg("sh");
+    cmd.arg(runtime())
+        .args(["--root", state_root().to_str().unwrap()]);
+    cmd.args([
+        "exec",
+        "--preserve-fds",
+        "1",
+        &id,
+        "sh",
+        "-c",
+        "cat <&3; ls /proc/self/fd",
+    ]);
+    let out = run_captured(cmd, None);
+    assert_eq!(out.stdout, "through fd 3\n0\n1\n2\n3\n4\n", "{out}");
+    husk(&["delete", "-f", &id]).assert_ok();
+}

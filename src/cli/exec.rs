@@ -30,25 +30,8 @@ Runs a process in a running container, with its namespaces, cgroup and limits.
   --ignore-paused         run even in a paused container
   --cgroup PATH           join this existing sub-cgroup of the container";
 
-const VALUED: [&str; 17] = [
-    "process",
-    "p",
-    "cwd",
-    "env",
-    "e",
-    "user",
-    "u",
-    "additional-gids",
-    "g",
-    "cap",
-    "c",
-    "apparmor",
-    "process-label",
-    "pid-file",
-    "console-socket",
-    "preserve-fds",
-    "cgroup",
-];
+const VALUED: &str = "process p cwd env e user u additional-gids g cap c apparmor \
+    process-label pid-file console-socket preserve-fds cgroup";
 
 #[derive(Default)]
 struct Options {
@@ -71,8 +54,7 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
 
 fn exec(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut o = Options::default();
-    let (id, args) =
-        super::parse_head(rest, "exec", HELP, &VALUED, &mut |a, p| flag(&mut o, a, p))?;
+    let (id, args) = super::parse_head(rest, "exec", HELP, VALUED, &mut |a, p| flag(&mut o, a, p))?;
     let how = match o.process.take() {
         Some(_) if !args.is_empty() => {
             return Err(UsageError("--process: a COMMAND cannot be given as well".into()).into())

@@ -23,11 +23,12 @@ impl From<lexopt::Error> for UsageError {
 
 /// `-name...` with more than one letter is a long flag, as in Go's flag package; `--` ends
 /// flags. `stop_after_positional` keeps a command line after the first operand untouched;
-/// the argument after a flag named in `valued` is that flag's value, never an operand.
+/// the argument after a flag named in `valued` (space-separated names) is that flag's value,
+/// never an operand.
 pub fn normalize(
     args: impl IntoIterator<Item = OsString>,
     stop_after_positional: bool,
-    valued: &[&str],
+    valued: &str,
 ) -> Vec<OsString> {
     let mut out = Vec::new();
     let (mut flags_done, mut value_next) = (false, false);
@@ -41,7 +42,7 @@ pub fn normalize(
         }
         flags_done = s == "--";
         let name = s.trim_start_matches('-');
-        value_next = valued.contains(&name);
+        value_next = valued.split(' ').any(|v| v == name);
         let go_long = !s.starts_with("--") && s.len() > 2;
         out.push(if go_long {
             OsString::from(format!("-{s}"))
@@ -112,7 +113,7 @@ mod tests {
     use super::*;
 
     fn n(v: &[&str], stop: bool) -> Vec<String> {
-        normalize(v.iter().map(OsString::from), stop, &["root", "e"])
+        normalize(v.iter().map(OsString::from), stop, "root e")
             .into_iter()
             .map(|s| s.into_string().unwrap())
             .collect()

@@ -49,8 +49,8 @@ global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json
 
 /// Runs the command line; returns the process exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let valued = ["root", "log", "log-format", "rootless", "criu"];
-    let mut p = Parser::from_args(flags::normalize(args, true, &valued));
+    let valued = "root log log-format rootless criu";
+    let mut p = Parser::from_args(flags::normalize(args, true, valued));
     let result = global(&mut p).and_then(|(g, cmd, rest)| dispatch(&g, &cmd, rest));
     match result {
         Ok(code) => code,
@@ -198,54 +198,55 @@ pub fn parse(
     help_text: &str,
     mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
 ) -> Result<Vec<String>, Failure> {
-    parse_all(rest, command, help_text, &mut on_flag)
+    read(rest, command, help_text, None, &mut on_flag)
 }
 
 /// Reads flags through `dyn`, so the parser is compiled once and not per subcommand.
 type OnFlag<'a> = dyn FnMut(&Flag, &mut Parser) -> Result<bool, Failure> + 'a;
 
-fn parse_all(
-    rest: Vec<OsString>,
-    command: &str,
-    help_text: &str,
-    on_flag: &mut OnFlag,
-) -> Result<Vec<String>, Failure> {
-    let mut p = Parser::from_args(flags::normalize(rest, false, &[]));
-    let mut operands = Vec::new();
-    while let Some(arg) = p.next()? {
-        match arg {
-            Arg::Short('h') | Arg::Long("help") => help(help_text),
-            Arg::Value(v) => operands.push(v.string()?),
-            Arg::Short(c) => take(Flag::Short(c), &mut p, on_flag, command)?,
-            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, on_flag, command)?,
-        }
-    }
-    Ok(operands)
-}
-
 /// Reads flags up to the first operand (the container id) and returns it with everything after
 /// it untouched: the command line of `exec` and the `ps` arguments. `valued` names the flags
-/// that take a value.
+/// that take a value, space-separated.
 pub fn parse_head(
     rest: Vec<OsString>,
     command: &str,
     help_text: &str,
-    valued: &[&str],
+    valued: &str,
     on_flag: &mut OnFlag,
 ) -> Result<(String, Vec<String>), Failure> {
-    let mut p = Parser::from_args(flags::normalize(rest, true, valued));
+    let mut operands = read(rest, command, help_text, Some(valued), on_flag)?.into_iter();
+    match operands.next() {
+        Some(id) => Ok((id, operands.collect())),
+        None => Err(UsageError(format!("{command}: the container id is missing")).into()),
+    }
+}
+
+/// With `head` (the valued flags), everything after the first operand is taken as it is.
+fn read(
+    rest: Vec<OsString>,
+    command: &str,
+    help_text: &str,
+    head: Option<&str>,
+    on_flag: &mut OnFlag,
+) -> Result<Vec<String>, Failure> {
+    let mut p = Parser::from_args(flags::normalize(rest, head.is_some(), head.unwrap_or("")));
+    let mut operands = Vec::new();
     while let Some(arg) = p.next()? {
         match arg {
             Arg::Short('h') | Arg::Long("help") => help(help_text),
-            Arg::Value(id) => {
-                let tail: Result<Vec<String>, _> = p.raw_args()?.map(|a| a.string()).collect();
-                return Ok((id.string()?, tail?));
+            Arg::Value(v) => {
+                operands.push(v.string()?);
+                if head.is_some() {
+                    for a in p.raw_args()? {
+                        operands.push(a.string()?);
+                    }
+                }
             }
             Arg::Short(c) => take(Flag::Short(c), &mut p, on_flag, command)?,
             Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, on_flag, command)?,
         }
     }
-    Err(UsageError(format!("{command}: the container id is missing")).into())
+    Ok(operands)
 }
 
 #[cfg(test)]

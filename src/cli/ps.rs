@@ -11,8 +11,7 @@ Lists the container's processes: the host's `ps` (default `ps -ef`) cut down to 
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut json = false;
-    let valued = ["format", "f"];
-    let (id, args) = super::parse_head(rest, "ps", HELP, &valued, &mut |a, p| {
+    let (id, args) = super::parse_head(rest, "ps", HELP, "format f", &mut |a, p| {
         if !a.is(Some('f'), "format") {
             return Ok(false);
         }
