@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use husk::sys::tty;
+use husk::sys::fd;
 use serde_json::json;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -30,7 +30,7 @@ fn read_until(master: &mut File, want: &str) -> String {
     let mut buf = [0u8; 1024];
     while !seen.contains(want) && Instant::now() < deadline {
         let fd = master.as_fd();
-        if husk::sys::fd::poll_readable(&fd, 100).unwrap() {
+        if fd::poll_readable(&fd, 100).unwrap() {
             match master.read(&mut buf) {
                 Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
                 _ => break,
@@ -51,7 +51,7 @@ fn pty_master_over_the_console_socket_drives_a_shell() {
     let listener = UnixListener::bind(&path).unwrap();
     let receiver = thread::spawn(move || {
         let (conn, _) = listener.accept().unwrap();
-        tty::recv_fd(conn.as_fd()).unwrap()
+        fd::recv_fds(&conn, 1).unwrap().remove(0)
     });
     b.write();
     husk(&[
@@ -92,7 +92,7 @@ fn exec_with_a_tty_sends_its_own_master() {
     let listener = UnixListener::bind(&path).unwrap();
     let receiver = thread::spawn(move || {
         let (conn, _) = listener.accept().unwrap();
-        tty::recv_fd(conn.as_fd()).unwrap()
+        fd::recv_fds(&conn, 1).unwrap().remove(0)
     });
     husk(&["run", "-d", "--bundle", b.dir_str(), &id]).assert_ok();
     husk(&[

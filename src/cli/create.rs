@@ -35,6 +35,7 @@ pub fn options(g: &Global) -> CreateOptions {
         root: g.root.clone(),
         bundle: PathBuf::from("."),
         listen_fds: env_number("LISTEN_FDS").filter(|_| ours).unwrap_or(0),
+        rootless: g.rootless,
         ..Default::default()
     }
 }

@@ -2,6 +2,7 @@
 //! process husk keeps in the foreground, to husk itself over a socket pair.
 
 use super::ContainerError;
+use crate::sys::fd;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -28,4 +29,11 @@ pub(super) fn socket(
         (true, None, theirs) => Ok(theirs),
         (false, None, _) => Ok(None),
     }
+}
+
+/// The pty master the process sent to husk's own end of the pair.
+pub(super) fn receive(ours: &OwnedFd) -> Result<OwnedFd, ContainerError> {
+    fd::recv_fds(ours, 1)
+        .map(|mut fds| fds.remove(0))
+        .map_err(|e| ContainerError::io("receive the pty master", "", e))
 }

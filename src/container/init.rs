@@ -122,7 +122,7 @@ fn init(
     // Relative mount sources are relative to the bundle, as in runc.
     std::env::set_current_dir(&cfg.state.bundle)
         .map_err(|e| InitError::Io("chdir to the bundle", e))?;
-    rootfs::prepare(spec, &cfg.rootfs)?;
+    rootfs::prepare(spec, &cfg.rootfs, idmapped_trees(chan, spec)?)?;
     if needs_runtime_hooks(spec) {
         chan.send(kind::HOOKS, &[])?;
         chan.expect(kind::HOOKS_DONE)?;
@@ -157,6 +157,14 @@ fn init(
             .map_err(|e| InitError::Io("write exec fifo", e))?;
     }
     Err(exec::exec(prepared, cfg.preserve_fds).into())
+}
+
+/// The runtime sends the idmapped mounts right after the config, one per entry that asks.
+fn idmapped_trees(chan: &Channel, spec: &Spec) -> Result<Vec<std::os::fd::OwnedFd>, InitError> {
+    match spec.mounts.iter().filter(|m| m.idmap().is_some()).count() {
+        0 => Ok(Vec::new()),
+        n => fd::recv_fds(&chan.0, n).map_err(|e| InitError::Io("receive idmapped mounts", e)),
+    }
 }
 
 fn needs_runtime_hooks(spec: &Spec) -> bool {

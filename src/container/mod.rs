@@ -14,6 +14,7 @@ mod features;
 mod foreground;
 mod hooks;
 pub mod id;
+mod idmapped;
 pub mod init;
 mod init_config;
 mod kill;

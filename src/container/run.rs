@@ -3,9 +3,8 @@
 //! container.
 
 use super::create::create_with;
-use super::{foreground, Container, ContainerError, CreateOptions};
-use crate::sys::{fd, signal, tty, wait};
-use std::os::fd::AsFd;
+use super::{console, foreground, Container, ContainerError, CreateOptions};
+use crate::sys::{fd, signal, wait};
 
 /// Runs a container; returns 0 when detached, else the payload's exit status (128 + N when
 /// signal N killed it). Signals are held from the start so none is lost before forwarding,
@@ -22,11 +21,11 @@ pub fn run(opts: &CreateOptions, detach: bool, keep: bool) -> Result<i32, Contai
     let c = create_with(opts, Some(theirs))?;
     let terminal = c.saved.config.process.as_ref().is_some_and(|p| p.terminal);
     let master = match terminal {
-        true => match tty::recv_fd(ours.as_fd()) {
+        true => match console::receive(&ours) {
             Ok(m) => Some(m),
             Err(e) => {
                 let _ = c.delete(true);
-                return Err(ContainerError::io("receive the pty master", "", e));
+                return Err(e);
             }
         },
         false => None,

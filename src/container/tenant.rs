@@ -7,8 +7,8 @@ use super::saved::Saved;
 use super::{bootstrap, console, foreground, Container, ContainerError};
 use crate::process::spawn::Child;
 use crate::spec::{Process, Status};
-use crate::sys::{fd, signal, tty, wait};
-use std::os::fd::{AsFd, OwnedFd};
+use crate::sys::{fd, signal, wait};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 /// Runs one process in a container: `ContainerBuilder::new("id").tenant(p).run()`.
@@ -108,10 +108,7 @@ impl TenantBuilder {
             fd::socketpair().map_err(|e| ContainerError::io("socketpair", "", e))?;
         let pid = self.launch(Some(theirs))?;
         let master = match self.process.terminal {
-            true => Some(
-                tty::recv_fd(ours.as_fd())
-                    .map_err(|e| ContainerError::io("receive the pty master", "", e))?,
-            ),
+            true => Some(console::receive(&ours)?),
             false => None,
         };
         foreground::supervise(pid, master)

@@ -48,12 +48,9 @@ pub fn allocate(sock: OwnedFd, size: Option<ConsoleSize>) -> Result<OwnedFd, Pro
     }
     let name = std::fs::read_link(format!("/proc/self/fd/{}", peer.as_raw_fd()))
         .map_err(|e| failed("name the pty", e))?;
-    tty::send_fd(
-        sock.as_fd(),
-        master.as_fd(),
-        name.as_os_str().as_encoded_bytes(),
-    )
-    .map_err(|e| failed("send the pty master over the console socket", e))?;
+    let name = name.as_os_str().as_encoded_bytes();
+    crate::sys::fd::send_fds(&sock, &[master.as_raw_fd()], name)
+        .map_err(|e| failed("send the pty master over the console socket", e))?;
     Ok(peer)
 }
 

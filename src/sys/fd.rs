@@ -87,6 +87,89 @@ pub fn dup_above(fd: &impl AsRawFd, min: RawFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
+/// Most descriptors one message carries (the kernel's SCM_MAX_FD).
+pub const MAX_PASSED_FDS: usize = 253;
+
+fn one_byte(byte: &mut [u8; 1]) -> libc::iovec {
+    libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    }
+}
+
+/// A message of the bytes `iov` points at, with room in `cmsg` for `n` descriptors.
+fn fd_message(iov: &mut libc::iovec, cmsg: &mut [u64], n: usize) -> libc::msghdr {
+    // SAFETY: msghdr is plain data; all-zero is a valid empty value.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg.as_mut_ptr().cast();
+    // SAFETY: CMSG_SPACE only computes a size.
+    msg.msg_controllen = unsafe { libc::CMSG_SPACE((n * 4) as u32) } as _;
+    msg
+}
+
+/// Sends `fds` over unix socket `sock` (SCM_RIGHTS) with `data`, which must not be empty: a
+/// console socket's reader takes the terminal's name from it.
+pub fn send_fds(sock: &impl AsRawFd, fds: &[RawFd], data: &[u8]) -> io::Result<()> {
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut _,
+        iov_len: data.len(),
+    };
+    let mut cmsg = vec![0u64; 2 + fds.len()];
+    let msg = fd_message(&mut iov, &mut cmsg, fds.len());
+    // SAFETY: msg points at `data` (only read) and at `cmsg`, which CMSG_SPACE(n*4) fits in; the header
+    // written through CMSG_FIRSTHDR lies within it, the fd array right after.
+    let rc = unsafe {
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SCM_RIGHTS;
+        (*c).cmsg_len = libc::CMSG_LEN((fds.len() * 4) as u32) as _;
+        std::ptr::copy_nonoverlapping(fds.as_ptr(), libc::CMSG_DATA(c).cast(), fds.len());
+        libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL)
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Receives exactly `n` descriptors sent with [`send_fds`], close-on-exec, and one byte of
+/// their data.
+pub fn recv_fds(sock: &impl AsRawFd, n: usize) -> io::Result<Vec<OwnedFd>> {
+    let mut byte = [0u8];
+    let mut iov = one_byte(&mut byte);
+    let mut cmsg = vec![0u64; 2 + n];
+    let mut msg = fd_message(&mut iov, &mut cmsg, n);
+    // SAFETY: msg's buffers outlive the call and CMSG_SPACE(n*4) fits in `cmsg`; the fds
+    // read from CMSG_DATA were just installed in this process and are owned by nobody else.
+    unsafe {
+        if libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        let got = if c.is_null() || (*c).cmsg_type != libc::SCM_RIGHTS {
+            0
+        } else {
+            ((*c).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / 4
+        };
+        let data: *const RawFd = if got > 0 {
+            libc::CMSG_DATA(c).cast()
+        } else {
+            std::ptr::null()
+        };
+        let fds: Vec<OwnedFd> = (0..got)
+            .map(|i| OwnedFd::from_raw_fd(data.add(i).read_unaligned()))
+            .collect();
+        if got != n || msg.msg_flags & libc::MSG_CTRUNC != 0 {
+            return Err(io::Error::other(format!(
+                "expected {n} descriptors, got {got}"
+            )));
+        }
+        Ok(fds)
+    }
+}
+
 /// A pipe, both ends close-on-exec: (read, write).
 pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];

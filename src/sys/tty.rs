@@ -1,4 +1,4 @@
-//! Pseudo-terminals and the unix-socket fd passing that hands a pty master to the caller.
+//! Pseudo-terminals: unlocking, the peer, the controlling terminal, size and raw mode.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -69,67 +69,4 @@ pub fn make_raw(fd: BorrowedFd) -> io::Result<libc::termios> {
 pub fn set_attrs(fd: BorrowedFd, t: &libc::termios) -> io::Result<()> {
     // SAFETY: t is a valid termios to read.
     check(unsafe { libc::tcsetattr(fd.as_raw_fd(), libc::TCSANOW, t) }).map(drop)
-}
-
-/// Sends `fd` over the unix socket `sock` with SCM_RIGHTS, `name` as the message's data (conmon
-/// and containerd read one message with the fd and the terminal's name).
-pub fn send_fd(sock: BorrowedFd, fd: BorrowedFd, name: &[u8]) -> io::Result<()> {
-    let mut iov = libc::iovec {
-        iov_base: name.as_ptr() as *mut _,
-        iov_len: name.len(),
-    };
-    let mut space = [0u64; 4];
-    // SAFETY: msghdr is plain data; the fields set below point at live buffers.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = space.as_mut_ptr().cast();
-    // SAFETY: CMSG_SPACE is a pure size computation.
-    msg.msg_controllen = unsafe { libc::CMSG_SPACE(4) } as _;
-    // SAFETY: the control buffer holds one cmsg of an int; CMSG_FIRSTHDR/CMSG_DATA point in it.
-    unsafe {
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        (*c).cmsg_level = libc::SOL_SOCKET;
-        (*c).cmsg_type = libc::SCM_RIGHTS;
-        (*c).cmsg_len = libc::CMSG_LEN(4) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<RawFd>(), fd.as_raw_fd());
-    }
-    // SAFETY: msg and everything it points to are valid for the call.
-    let n = unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Receives one fd sent with `send_fd`, close-on-exec.
-pub fn recv_fd(sock: BorrowedFd) -> io::Result<OwnedFd> {
-    let mut data = [0u8; 256];
-    let mut iov = libc::iovec {
-        iov_base: data.as_mut_ptr().cast(),
-        iov_len: data.len(),
-    };
-    let mut space = [0u64; 4];
-    // SAFETY: msghdr is plain data; the fields set below point at live buffers.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = space.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of_val(&space) as _;
-    // SAFETY: msg and its buffers are valid for the call.
-    let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel filled msg; CMSG_FIRSTHDR stays within msg_controllen.
-    let c = unsafe { libc::CMSG_FIRSTHDR(&msg) };
-    // SAFETY: c is null or a cmsg inside the control buffer.
-    if c.is_null() || unsafe { (*c).cmsg_type } != libc::SCM_RIGHTS {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "no file descriptor in the message",
-        ));
-    }
-    // SAFETY: an SCM_RIGHTS cmsg carries at least one fd, now ours.
-    Ok(unsafe { OwnedFd::from_raw_fd(std::ptr::read_unaligned(libc::CMSG_DATA(c).cast())) })
 }
