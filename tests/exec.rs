@@ -257,10 +257,17 @@ fn features_lists_what_husk_implements() {
     assert!(spec_line.contains(&format!("spec: {}", f["ociVersionMax"].as_str().unwrap())));
     assert_eq!(f["hooks"].as_array().unwrap().len(), 6);
     let opts = f["mountOptions"].as_array().unwrap();
-    for o in ["rro", "rbind", "tmpcopyup", "nosymfollow"] {
+    for o in [
+        "rro",
+        "rbind",
+        "tmpcopyup",
+        "nosymfollow",
+        "idmap",
+        "ridmap",
+    ] {
         assert!(opts.contains(&json!(o)), "{o}");
     }
-    assert!(!opts.contains(&json!("idmap")));
+    assert!(!opts.iter().any(|o| o.as_str().unwrap().starts_with("x-")));
     let linux = &f["linux"];
     assert!(linux["namespaces"]
         .as_array()
@@ -269,7 +276,7 @@ fn features_lists_what_husk_implements() {
     assert_eq!(linux["capabilities"][0], "CAP_CHOWN");
     assert_eq!(linux["cgroup"]["systemd"], false);
     assert_eq!(linux["seccomp"]["enabled"], false);
-    assert_eq!(linux["mountExtensions"]["idmap"]["enabled"], false);
+    assert_eq!(linux["mountExtensions"]["idmap"]["enabled"], true);
     // 4-space indentation, like runc.
     assert!(
         out.stdout

@@ -5,8 +5,8 @@ use crate::process::caps;
 use crate::spec::OCI_VERSION;
 
 /// Every mount option `mounts[].options` takes (flags, propagation, recursive mount_setattr
-/// attributes, tmpcopyup), space-separated: one string needs no relocation per name.
-pub const MOUNT_OPTIONS: &str = "async atime bind defaults dev diratime dirsync exec lazytime loud mand noatime nodev nodiratime noexec nolazytime nomand norelatime nostrictatime nosuid nosymfollow private ratime rbind rdev rdiratime relatime remount rexec rnoatime rnodev rnodiratime rnoexec rnorelatime rnostrictatime rnosuid rnosymfollow ro rprivate rrelatime rro rrw rshared rslave rstrictatime rsuid rsymfollow runbindable rw shared silent slave strictatime suid symfollow sync tmpcopyup unbindable";
+/// attributes, idmapped binds, tmpcopyup), space-separated: one string needs no relocation per name.
+pub const MOUNT_OPTIONS: &str = "async atime bind defaults dev diratime dirsync exec idmap lazytime loud mand noatime nodev nodiratime noexec nolazytime nomand norelatime nostrictatime nosuid nosymfollow private ratime rbind rdev rdiratime relatime remount rexec ridmap rnoatime rnodev rnodiratime rnoexec rnorelatime rnostrictatime rnosuid rnosymfollow ro rprivate rrelatime rro rrw rshared rslave rstrictatime rsuid rsymfollow runbindable rw shared silent slave strictatime suid symfollow sync tmpcopyup unbindable";
 
 /// The features document as compact JSON, members in runc's order.
 pub fn features() -> String {
@@ -23,6 +23,7 @@ const HOOKS: &str = "prestart createRuntime createContainer startContainer posts
 
 fn linux() -> String {
     let off = || object(&[("enabled", "false".into())]);
+    let on = || object(&[("enabled", "true".into())]);
     object(&[
         ("namespaces", list(NAMESPACES.split(' '))),
         ("capabilities", list(caps::NAMES.iter().copied())),
@@ -30,7 +31,7 @@ fn linux() -> String {
         ("seccomp", off()),
         ("apparmor", off()),
         ("selinux", off()),
-        ("mountExtensions", object(&[("idmap", off())])),
+        ("mountExtensions", object(&[("idmap", on())])),
     ])
 }
 
@@ -73,7 +74,7 @@ mod tests {
         for o in super::MOUNT_OPTIONS.split(' ') {
             assert!(crate::rootfs::knows_mount_option(o), "{o}");
         }
-        assert!(!crate::rootfs::knows_mount_option("idmap"));
+        assert!(!crate::rootfs::knows_mount_option("x-systemd.automount"));
     }
 
     #[test]
