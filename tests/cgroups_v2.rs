@@ -116,10 +116,9 @@ fn procs_freeze_kill_and_the_device_program() {
     let pid = serde_json::from_str::<Value>(&pid).unwrap()["pid"].to_string();
     assert_eq!(read(host_dir(&id).join("cgroup.procs")), pid);
     v2.husk(&["start", &id]).assert_ok();
-    assert!(wait_for(Duration::from_secs(5), || read(
-        shared.join("out")
-    )
-    .contains('\n')));
+    // The file exists once the shell opened it, and is whole once it holds both lines.
+    let written = || fs::read_to_string(shared.join("out")).is_ok_and(|t| t.lines().count() == 2);
+    assert!(wait_for(Duration::from_secs(5), written));
     let out = read(shared.join("out"));
     assert!(
         out.starts_with("null-ok\n") && out.contains("Operation not permitted"),
