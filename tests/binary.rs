@@ -40,14 +40,20 @@ fn program_headers(b: &[u8]) -> Vec<(u32, usize, usize)> {
 #[test]
 fn binary_is_under_one_mebibyte() {
     let size = fs::metadata(env!("CARGO_BIN_EXE_husk")).unwrap().len();
-    assert!(size < ONE_MIB, "husk is {size} bytes, over 1 MiB ({ONE_MIB})");
+    assert!(
+        size < ONE_MIB,
+        "husk is {size} bytes, over 1 MiB ({ONE_MIB})"
+    );
 }
 
 #[test]
 fn binary_has_no_interpreter_and_no_shared_libraries() {
     let image = husk_image();
     let headers = program_headers(&image);
-    assert!(headers.iter().all(|h| h.0 != PT_INTERP), "husk names a dynamic loader");
+    assert!(
+        headers.iter().all(|h| h.0 != PT_INTERP),
+        "husk names a dynamic loader"
+    );
     for &(_, offset, size) in headers.iter().filter(|h| h.0 == PT_DYNAMIC) {
         let needed = image[offset..offset + size]
             .chunks_exact(16)

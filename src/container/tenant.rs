@@ -55,10 +55,15 @@ impl TenantBuilder {
         if !saved.alive() {
             return Err(ContainerError::NotRunning(saved.id));
         }
-        child.hand_over(&Launch::Tenant(TenantConfig {
+        let tenant = TenantConfig {
             process: self.process.clone(),
             personality: linux.personality,
-        }))?;
+            seccomp: linux.seccomp,
+        };
+        let state = saved.state(Status::Running);
+        child.hand_over(&Launch::Tenant(tenant.clone()), |fd| {
+            super::create::hand_listener(tenant.seccomp.as_ref(), pid, &state, fd)
+        })?;
         undo.0 = None;
         let status = wait::waitpid(pid)
             .map_err(|e| ContainerError::io("wait for tenant", format!("pid {pid}"), e))?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::fmt;
 use std::io;
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 /// Frame types after the bootstrap; the values below 16 belong to nsexec.
@@ -16,12 +16,15 @@ pub mod kind {
     pub const CONFIG: u32 = 16;
     /// init -> parent: run the prestart and createRuntime hooks now.
     pub const HOOKS: u32 = 17;
-    /// parent -> init: the hooks ran.
+    /// parent -> init: the hooks ran, or the seccomp listener reached its agent.
     pub const HOOKS_DONE: u32 = 18;
     /// init -> parent: set up and parked until `start`.
     pub const READY: u32 = 19;
     /// init -> parent: like ERROR, for an executable that does not exist (exit status 127).
     pub const NOT_FOUND: u32 = 20;
+    /// init -> parent: no body; the seccomp user-notification listener rides along
+    /// (SCM_RIGHTS) for the runtime to hand to `listenerPath`.
+    pub const SECCOMP_LISTENER: u32 = 21;
     pub use nsexec::protocol::frame::ERROR;
 }
 
@@ -71,12 +74,29 @@ impl Channel {
         self.send(kind, &crate::spec::to_json(value))
     }
 
-    /// The next frame; an ERROR frame becomes `ChannelError::Peer`. The payload buffer is
-    /// sized from the header (nsexec's reader takes a fixed buffer, as it may not allocate).
-    pub fn recv(&self) -> Result<(u32, Vec<u8>), ChannelError> {
+    /// An empty frame of `kind` with `fd` attached to its header.
+    pub fn send_fd(&self, kind: u32, fd: BorrowedFd<'_>) -> Result<(), ChannelError> {
         let mut header = [0u8; FRAME_HDRLEN];
+        header[..4].copy_from_slice(&kind.to_ne_bytes());
+        crate::sys::fd::send_with_fd(&self.0, &header, fd).map_err(ChannelError::Io)
+    }
+
+    /// The next frame; an ERROR frame becomes `ChannelError::Peer`.
+    pub fn recv(&self) -> Result<(u32, Vec<u8>), ChannelError> {
+        self.recv_frame().map(|(kind, body, _)| (kind, body))
+    }
+
+    /// The next frame with the fd that came with it, if any. The payload buffer is sized from
+    /// the header (nsexec's reader takes a fixed buffer, as it may not allocate).
+    pub fn recv_frame(&self) -> Result<(u32, Vec<u8>, Option<OwnedFd>), ChannelError> {
+        let mut header = [0u8; FRAME_HDRLEN];
+        let (n, fd) =
+            crate::sys::fd::recv_with_fd(&self.0, &mut header).map_err(ChannelError::Io)?;
+        if n == 0 {
+            return Err(ChannelError::Io(io::ErrorKind::UnexpectedEof.into()));
+        }
         (&self.0)
-            .read_exact(&mut header)
+            .read_exact(&mut header[n..])
             .map_err(ChannelError::Io)?;
         let (kind_bytes, len_bytes) = header.split_at(4);
         let kind = u32::from_ne_bytes(kind_bytes.try_into().expect("4 bytes"));
@@ -93,7 +113,7 @@ impl Channel {
         match kind {
             frame::ERROR => Err(ChannelError::Peer(text())),
             kind::NOT_FOUND => Err(ChannelError::NotFound(text())),
-            _ => Ok((kind, body)),
+            _ => Ok((kind, body, fd)),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -150,4 +150,70 @@ pub fn fit_pipe_nonblocking(fd: &impl AsRawFd, len: usize) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Room for one SCM_RIGHTS fd: CMSG_SPACE(sizeof(int)), with u64s for the header's alignment.
+type OneFdCmsg = [u64; 3];
+
+/// Sends `data` with `fd` attached (SCM_RIGHTS) in one sendmsg, so the receiver gets both
+/// together.
+pub fn send_with_fd(sock: &impl AsRawFd, data: &[u8], fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr().cast_mut().cast(),
+        iov_len: data.len(),
+    };
+    let mut cmsg: OneFdCmsg = [0; 3];
+    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the sendmsg call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg.as_mut_ptr().cast();
+    // SAFETY: CMSG_SPACE only computes a size.
+    msg.msg_controllen = unsafe { libc::CMSG_SPACE(4) } as _;
+    // SAFETY: msg_control has room for one header and one int, so CMSG_FIRSTHDR is non-null
+    // and CMSG_DATA points inside the buffer.
+    let sent = unsafe {
+        let hdr = libc::CMSG_FIRSTHDR(&msg);
+        (*hdr).cmsg_level = libc::SOL_SOCKET;
+        (*hdr).cmsg_type = libc::SCM_RIGHTS;
+        (*hdr).cmsg_len = libc::CMSG_LEN(4) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(hdr).cast::<RawFd>(), fd.as_raw_fd());
+        libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL)
+    };
+    match sent {
+        n if n < 0 => Err(io::Error::last_os_error()),
+        n if n as usize != data.len() => Err(io::ErrorKind::WriteZero.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Reads up to `buf.len()` bytes and the fd sent along with them, if any (close-on-exec).
+pub fn recv_with_fd(sock: &impl AsRawFd, buf: &mut [u8]) -> io::Result<(usize, Option<OwnedFd>)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let mut cmsg: OneFdCmsg = [0; 3];
+    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the recvmsg call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of::<OneFdCmsg>() as _;
+    // SAFETY: msg describes buffers we own for the duration of the call.
+    let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel filled msg_control; CMSG_FIRSTHDR checks msg_controllen, and an
+    // SCM_RIGHTS header of CMSG_LEN(4) carries exactly one fd that is now ours.
+    let fd = unsafe {
+        let hdr = libc::CMSG_FIRSTHDR(&msg);
+        (!hdr.is_null()
+            && (*hdr).cmsg_level == libc::SOL_SOCKET
+            && (*hdr).cmsg_type == libc::SCM_RIGHTS
+            && (*hdr).cmsg_len as usize == libc::CMSG_LEN(4) as usize)
+            .then(|| OwnedFd::from_raw_fd(std::ptr::read_unaligned(libc::CMSG_DATA(hdr).cast())))
+    };
+    Ok((n as usize, fd))
 }
