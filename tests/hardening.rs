@@ -8,7 +8,7 @@ use common::*;
 use serde_json::json;
 use std::fs;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, MetadataExt};
 
 /// The container's init runs from a copy sealed against writes: even the host side cannot
 /// open it for writing, and the seals are there (a plain file has none).
@@ -34,17 +34,15 @@ fn init_exe_cannot_be_written_to_reach_the_host_binary() {
     );
 }
 
-fn host_dev() -> (Vec<String>, usize) {
-    let mut names: Vec<String> = fs::read_dir("/dev")
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+/// Mounts on the host's /dev or below, as this (the host's) mount namespace shows them.
+fn host_dev_mounts() -> Vec<String> {
     let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();
-    (
-        names,
-        mounts.lines().filter(|l| l.contains(" /dev")).count(),
-    )
+    mounts
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|point| *point == "/dev" || point.starts_with("/dev/"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// An image whose /dev points at the host's (absolute or by climbing) resolves inside the
@@ -55,12 +53,23 @@ fn a_dev_symlink_to_the_host_dev_does_not_touch_it() {
         let bundle = Bundle::writable();
         fs::remove_dir_all(bundle.rootfs().join("dev")).unwrap();
         symlink(target, bundle.rootfs().join("dev")).unwrap();
-        let before = host_dev();
+        let before = host_dev_mounts();
+        let null = fs::metadata("/dev/null").unwrap();
         let id = bundle.id();
         bundle
             .create(&id)
             .assert_fails_naming("/dev (destination of mounts[1]) inside the rootfs");
-        assert_eq!(host_dev(), before, "the host's /dev changed ({target})");
+        assert_eq!(
+            host_dev_mounts(),
+            before,
+            "mounts on the host's /dev ({target})"
+        );
+        let now = fs::metadata("/dev/null").unwrap();
+        assert_eq!(
+            (now.ino(), now.mode()),
+            (null.ino(), null.mode()),
+            "the host's /dev/null was replaced"
+        );
         bundle.assert_clean(&id);
     }
 }
@@ -130,4 +139,34 @@ fn the_cgroup_mount_is_read_only_without_a_cgroup_namespace() {
     assert!(out.contains("Read-only file system\n1\n"), "{out}");
     bundle.namespace("cgroup", None);
     assert_eq!(cgroup_mkdir(&mut bundle), "0\n");
+}
+
+/// This host has neither AppArmor nor SELinux: a container asking for a profile or a label
+/// is refused before anything is made, in runc's words.
+#[test]
+fn an_lsm_request_without_the_lsm_is_refused() {
+    let requests = [
+        (
+            "process.apparmorProfile",
+            "docker-default",
+            "apparmor profile is specified in config, but apparmor is disabled",
+        ),
+        (
+            "process.selinuxLabel",
+            "system_u:system_r:container_t:s0",
+            "selinux label is specified in config, but selinux is disabled",
+        ),
+        (
+            "linux.mountLabel",
+            "system_u:object_r:container_file_t:s0",
+            "selinux mount label is specified in config, but selinux is disabled",
+        ),
+    ];
+    for (field, value, text) in requests {
+        let mut bundle = Bundle::new();
+        bundle.set(field, json!(value));
+        let id = bundle.id();
+        bundle.create(&id).assert_fails_naming(text).assert_code(1);
+        bundle.assert_clean(&id);
+    }
 }

@@ -6,7 +6,7 @@ use super::init_config::{InitConfig, Launch, TenantConfig};
 use crate::process::channel::{kind, Channel, ChannelError};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError};
-use crate::process::{exec, setup};
+use crate::process::{exec, lsm, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::seccomp::{self, Program, SeccompError};
 use crate::spec::{Seccomp, Spec, Status};
@@ -128,6 +128,10 @@ fn init(
     // Relative mount sources are relative to the bundle, as in runc.
     std::env::set_current_dir(&cfg.state.bundle)
         .map_err(|e| InitError::Io("chdir to the bundle", e))?;
+    let mount_label = spec.linux.as_ref().and_then(|l| l.mount_label.as_deref());
+    if let Some(label) = mount_label.filter(|l| !l.is_empty()) {
+        lsm::set_mount_label(label)?;
+    }
     rootfs::prepare(spec, &cfg.rootfs)?;
     if needs_runtime_hooks(spec) {
         chan.send(kind::HOOKS, &[])?;

@@ -10,6 +10,7 @@ pub mod hooks;
 pub mod idmap;
 pub mod keyring;
 pub mod lookpath;
+pub mod lsm;
 pub mod personality;
 pub mod rlimits;
 pub mod sched;

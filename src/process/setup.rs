@@ -59,6 +59,7 @@ pub fn prepare(
     if let Some(personality) = personality {
         personality::apply(personality)?;
     }
+    super::lsm::apply(process)?;
     let mut listener = None;
     if !process.no_new_privileges && !keeps_sys_admin(process) {
         listener = install(seccomp.take())?;
