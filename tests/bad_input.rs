@@ -159,6 +159,13 @@ fn commands_on_an_unknown_id_say_it_does_not_exist() {
 }
 
 #[test]
+fn delete_force_of_an_unknown_id_succeeds_quietly() {
+    let id = unique_id("ghost");
+    let out = husk(&["delete", "--force", &id]).assert_ok();
+    assert_eq!(out.stderr, "", "{out}");
+}
+
+#[test]
 fn an_unknown_signal_is_named() {
     let mut bundle = Bundle::new();
     bundle.set("process.args", json!(["sleep", "1000"]));

@@ -228,11 +228,27 @@ fn a_missing_absolute_executable_fails_create_and_run_exits_127() {
     bundle.set("process.args", json!(["/no/such/program"]));
     let id = bundle.id();
     let out = bundle.create(&id).assert_code(127);
-    assert!(out.stderr.contains("/no/such/program"), "{out}");
+    // runc's words: podman turns "no such file or directory" into its own exit status 127.
+    let text = r#"exec: \"/no/such/program\": stat /no/such/program: No such file or directory"#;
+    assert!(out.stderr.contains(text), "{out}");
     bundle.assert_clean(&id);
     let out = bundle.run(&id).assert_code(127);
-    assert!(out.stderr.contains("/no/such/program"), "{out}");
+    assert!(out.stderr.contains(text), "{out}");
     bundle.assert_clean(&id);
+}
+
+#[test]
+fn a_non_executable_path_fails_create_with_permission_denied() {
+    for path in ["/etc/passwd", "/etc"] {
+        let mut bundle = Bundle::new();
+        bundle.set("process.args", json!([path]));
+        let id = bundle.id();
+        let out = bundle.create(&id).assert_code(1);
+        // podman maps "permission denied" to 126, as for runc.
+        let text = format!(r#"exec: \"{path}\": permission denied"#);
+        assert!(out.stderr.contains(&text), "{out}");
+        bundle.assert_clean(&id);
+    }
 }
 
 /// Opens a file to hand to the runtime as an inherited descriptor.

@@ -94,7 +94,7 @@ fn too_short() -> Fail<'static> {
 
 fn setup<'a>(sock: RawFd, boot: &Bootstrap<'a>) -> Result<(), Fail<'a>> {
     if let Some(adj) = boot.oom_score_adj {
-        procfs::write_oom_score_adj(adj)?;
+        oom_score_adj(adj, boot.rootless)?;
     }
     ns::join(boot)?;
     if boot.clone_flags & NEWUSER != 0 {
@@ -105,6 +105,17 @@ fn setup<'a>(sock: RawFd, boot: &Bootstrap<'a>) -> Result<(), Fail<'a>> {
         procfs::write_timens_offsets(offsets)?;
     }
     handoff::become_init(sock, boot)
+}
+
+/// Non-dumpable makes /proc/self root's, which an unprivileged runtime then cannot write; no
+/// namespace is joined yet, so being dumpable for the write exposes nothing.
+fn oom_score_adj(adj: i32, rootless: bool) -> Result<(), Fail<'static>> {
+    if rootless {
+        sys::set_dumpable(true).map_err(Fail::sys("prctl PR_SET_DUMPABLE", Subject::Id(1)))?;
+    }
+    let done = procfs::write_oom_score_adj(adj);
+    sys::set_dumpable(false).map_err(Fail::sys("prctl PR_SET_DUMPABLE", Subject::Id(0)))?;
+    done
 }
 
 fn report(sock: RawFd, fail: &Fail<'_>) {

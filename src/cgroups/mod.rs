@@ -53,6 +53,30 @@ impl Cgroup {
         Ok(())
     }
 
+    /// `create` for a caller without root: a hierarchy whose directory it may not make or
+    /// enter (a v1 tree nobody delegated to it) is left out instead of failing; returns those.
+    pub fn create_rootless(&mut self) -> Result<Vec<PathBuf>, CgroupError> {
+        let mut skipped = Vec::new();
+        for dir in self.dirs.clone() {
+            match self.create_one(&dir).and_then(|()| writable(&dir)) {
+                Err(CgroupError::Io { err, .. }) if is_denied(&err) => {
+                    if self.created.last() == Some(&dir) {
+                        self.created.pop();
+                        let _ = fs::remove_dir(&dir);
+                    }
+                    self.dirs.retain(|d| *d != dir);
+                    skipped.push(dir);
+                }
+                Err(e) => {
+                    let _ = self.destroy(Duration::ZERO);
+                    return Err(e);
+                }
+                Ok(()) => {}
+            }
+        }
+        Ok(skipped)
+    }
+
     fn create_one(&mut self, dir: &Path) -> Result<(), CgroupError> {
         if dir.exists() {
             let pids = procs_under(dir)?;
@@ -106,6 +130,23 @@ impl Cgroup {
         }
         Ok(())
     }
+}
+
+fn is_denied(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EACCES | libc::EPERM | libc::EROFS)
+    )
+}
+
+/// Whether processes can be moved in: opening for writing writes nothing.
+fn writable(dir: &Path) -> Result<(), CgroupError> {
+    let procs = dir.join("cgroup.procs");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&procs)
+        .map(drop)
+        .map_err(|e| CgroupError::io("open", &procs, e))
 }
 
 /// The pids in `dir`'s cgroup.procs and in those of every cgroup below it; a directory that

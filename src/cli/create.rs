@@ -21,6 +21,7 @@ Creates a container from a bundle; its process waits until `husk start ID`.
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut opts = CreateOptions {
         root: g.root.clone(),
+        rootless: g.rootless,
         bundle: PathBuf::from("."),
         ..Default::default()
     };

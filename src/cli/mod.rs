@@ -21,6 +21,8 @@ use std::path::PathBuf;
 pub struct Global {
     pub root: PathBuf,
     pub systemd_cgroup: bool,
+    /// `--rootless`: None is auto (rootless when not run as root).
+    pub rootless: Option<bool>,
 }
 
 /// A failed command: the line to print and the exit status.
@@ -84,17 +86,19 @@ fn without_errno_numbers(msg: &str) -> String {
 }
 
 fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
-    let mut root = PathBuf::from("/run/husk");
+    let mut root = None;
     let mut systemd_cgroup = false;
+    let mut rootless = None;
     let mut log_cfg = log::Config::default();
     while let Some(arg) = p.next().map_err(UsageError::from)? {
         match arg {
-            Arg::Long("root") => root = PathBuf::from(flags::string(p)?),
+            Arg::Long("root") => root = Some(PathBuf::from(flags::string(p)?)),
             Arg::Long("log") => log_cfg.file = Some(PathBuf::from(flags::string(p)?)),
             Arg::Long("log-format") => log_cfg.format = log_format(&flags::string(p)?)?,
             Arg::Long("debug") => log_cfg.debug = true,
             Arg::Long("systemd-cgroup") => systemd_cgroup = true,
-            Arg::Long("rootless") | Arg::Long("criu") => {
+            Arg::Long("rootless") => rootless = bool_or_auto(&flags::string(p)?)?,
+            Arg::Long("criu") => {
                 flags::string(p)?;
             }
             Arg::Short('v') | Arg::Long("version") => {
@@ -110,8 +114,9 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
                 let cmd = cmd.string().map_err(UsageError::from)?;
                 return Ok((
                     Global {
-                        root,
+                        root: root.unwrap_or_else(default_root),
                         systemd_cgroup,
+                        rootless,
                     },
                     cmd,
                     p.raw_args().map_err(UsageError::from)?.collect(),
@@ -121,6 +126,27 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
         }
     }
     Err(UsageError(format!("a command is missing\n{USAGE}")).into())
+}
+
+/// runc's default: an unprivileged caller keeps its state in $XDG_RUNTIME_DIR.
+fn default_root() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(dir) if !dir.is_empty() && !husk::sys::ids::is_root() => {
+            PathBuf::from(dir).join("husk")
+        }
+        _ => PathBuf::from("/run/husk"),
+    }
+}
+
+fn bool_or_auto(v: &str) -> Result<Option<bool>, UsageError> {
+    match v {
+        "auto" => Ok(None),
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        _ => Err(UsageError(format!(
+            "--rootless: {v:?} is not true, false or auto"
+        ))),
+    }
 }
 
 fn log_format(v: &str) -> Result<log::Format, UsageError> {

@@ -19,6 +19,7 @@ status (128+N when signal N killed it) and deletes it.
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut opts = CreateOptions {
         root: g.root.clone(),
+        rootless: g.rootless,
         bundle: PathBuf::from("."),
         ..Default::default()
     };

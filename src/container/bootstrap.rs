@@ -62,7 +62,6 @@ pub fn id_maps(linux: &Linux) -> Option<IdMaps<'_>> {
     new_user.then(|| IdMaps {
         uids: &linux.uid_mappings,
         gids: &linux.gid_mappings,
-        deny_setgroups: !crate::sys::ids::is_root(),
     })
 }
 

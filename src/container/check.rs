@@ -26,6 +26,8 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
             "process.terminal: true needs a pseudo-terminal, which husk cannot allocate yet",
         ));
     }
+    super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
+    check_oom_score_adj(process.oom_score_adj)?;
     warn_unapplied_resources(linux);
     lsm::check(process, &linux.mount_label).map_err(ContainerError::Config)?;
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
@@ -36,10 +38,39 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
     }
 }
 
+/// Only CAP_SYS_RESOURCE (on the host) lowers oom_score_adj below the caller's own: say so
+/// before a rootless init fails on it.
+fn check_oom_score_adj(adj: Option<i32>) -> Result<(), ContainerError> {
+    let (Some(adj), false) = (adj, crate::sys::ids::is_root()) else {
+        return Ok(());
+    };
+    let own: i32 = std::fs::read_to_string("/proc/self/oom_score_adj")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(adj);
+    if adj >= own {
+        return Ok(());
+    }
+    Err(ContainerError::Config(format!("process.oomScoreAdj: {adj} is below the caller's own {own}, which only CAP_SYS_RESOURCE on the host allows")))
+}
+
 /// Cgroup limits other than device rules are placed but not yet enforced; a caller who set
 /// some must hear it.
 fn warn_unapplied_resources(linux: &crate::spec::Linux) {
-    let Some(r) = &linux.resources else { return };
+    let fields = limits(linux);
+    if !fields.is_empty() {
+        crate::log::warn(&format!(
+            "{}: cgroup resource limits are not applied yet",
+            fields.join(", ")
+        ));
+    }
+}
+
+/// The `linux.resources` fields that ask for cgroup limits (device rules aside).
+pub fn limits(linux: &crate::spec::Linux) -> Vec<String> {
+    let Some(r) = &linux.resources else {
+        return Vec::new();
+    };
     let set = [
         ("memory", r.memory.is_some()),
         ("cpu", r.cpu.is_some()),
@@ -50,15 +81,8 @@ fn warn_unapplied_resources(linux: &crate::spec::Linux) {
         ("rdma", !r.rdma.is_empty()),
         ("unified", !r.unified.is_empty()),
     ];
-    let fields: Vec<String> = set
-        .iter()
+    set.iter()
         .filter(|(_, on)| *on)
         .map(|(k, _)| format!("linux.resources.{k}"))
-        .collect();
-    if !fields.is_empty() {
-        crate::log::warn(&format!(
-            "{}: cgroup resource limits are not applied yet",
-            fields.join(", ")
-        ));
-    }
+        .collect()
 }

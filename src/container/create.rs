@@ -3,7 +3,7 @@
 use super::dir::StateDir;
 use super::init_config::{InitConfig, Launch};
 use super::saved::{proc_start, Saved};
-use super::{bootstrap, devices, hooks, id, Container, ContainerError};
+use super::{bootstrap, devices, hooks, id, idmapped, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::process::spawn::Child;
 use crate::spec::{self, Seccomp, Spec, State, Status};
@@ -23,6 +23,8 @@ pub struct CreateOptions {
     pub preserve_fds: i32,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
+    /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
+    pub rootless: Option<bool>,
     /// The husk binary whose sealed copy becomes init; None is the running program (husk
     /// itself, for the CLI).
     pub binary: Option<PathBuf>,
@@ -55,23 +57,30 @@ fn build(
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
     let mut cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
-    cgroup.create()?;
+    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
+    if rootless {
+        rootless_cgroup(&mut cgroup, &linux)?;
+    } else {
+        cgroup.create()?;
+    }
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     undo.cgroup = Some(cgroup.clone());
-    if !cgroup.apply_devices(&devices::rules(&linux))? {
+    // Device rules need CAP_SYS_ADMIN on the host; runc skips them when rootless too.
+    if !rootless && !cgroup.apply_devices(&devices::rules(&linux))? {
         crate::log::warn("linux.resources.devices: no cgroup v1 devices hierarchy; device rules are not enforced on cgroup v2 yet");
     }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
-    let child = undo.child.insert(Child::spawn(
-        opts.binary
-            .as_deref()
-            .unwrap_or(Path::new("/proc/self/exe")),
-        opts.preserve_fds,
-        Some(&fifo),
-    )?);
+    let exe = opts
+        .binary
+        .as_deref()
+        .unwrap_or(Path::new("/proc/self/exe"));
+    let child = undo
+        .child
+        .insert(Child::spawn(exe, opts.preserve_fds, Some(&fifo))?);
     cgroup.add(child.first)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
+    let trees = idmapped::trees(&spec, bundle, pid, exe)?;
     crate::log::debug(|| {
         format!(
             "{}: init is pid {pid} (husk init was {})",
@@ -108,6 +117,7 @@ fn build(
     let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     child.finish(
         &Launch::Init(cfg),
+        &trees,
         || hooks::runtime(&saved).map_err(|e| e.to_string()),
         |fd| hand_listener(seccomp, pid, &saved.state(Status::Creating), fd),
     )?;
@@ -131,6 +141,27 @@ pub(super) fn hand_listener(
     let path = s.listener_path.as_deref().unwrap_or(Path::new(""));
     crate::seccomp::notify::send(path, s.listener_metadata.as_deref(), pid, state, fd.as_fd())
         .map_err(|e| format!("linux.seccomp.listenerPath: {}: {e}", path.display()))
+}
+
+/// Without a delegated subtree a rootless container stays in the caller's cgroup: fine unless
+/// the config asks for limits, which then cannot be applied (as runc refuses them).
+fn rootless_cgroup(cgroup: &mut Cgroup, linux: &crate::spec::Linux) -> Result<(), ContainerError> {
+    let skipped = cgroup.create_rootless()?;
+    let Some(first) = skipped.first() else {
+        return Ok(());
+    };
+    let first = first.display();
+    if let Some(field) = super::check::limits(linux).first() {
+        let _ = cgroup.destroy(Duration::ZERO);
+        return Err(ContainerError::Config(format!(
+            "{field}: cannot set limit: a rootless container could not create or join cgroup {first}"
+        )));
+    }
+    crate::log::warn(&format!(
+        "rootless: no write access to cgroup {first} ({} hierarchies): the container runs in the caller's cgroup, without limits",
+        skipped.len()
+    ));
+    Ok(())
 }
 
 /// Every fd the caller asked to pass on must be open before husk opens anything: a closed one

@@ -12,7 +12,12 @@ pub fn delete(root: &Path, id: &str, force: bool) -> Result<(), ContainerError> 
     if force {
         let _ = kill::kill(root, id, libc::SIGKILL, true);
     }
-    Container::load(root, id)?.delete(force)
+    match Container::load(root, id) {
+        // As with runc: forcing the removal of a container that is already gone succeeds, so
+        // an engine cleaning up after a failed create does not log an error.
+        Err(ContainerError::NotExist(_)) if force => Ok(()),
+        loaded => loaded?.delete(force),
+    }
 }
 
 impl Container {

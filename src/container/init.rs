@@ -132,7 +132,7 @@ fn init(
     if let Some(label) = mount_label.filter(|l| !l.is_empty()) {
         lsm::set_mount_label(label)?;
     }
-    rootfs::prepare(spec, &cfg.rootfs)?;
+    rootfs::prepare(spec, &cfg.rootfs, idmapped_trees(chan, spec)?)?;
     if needs_runtime_hooks(spec) {
         chan.send(kind::HOOKS, &[])?;
         chan.expect(kind::HOOKS_DONE)?;
@@ -170,6 +170,14 @@ fn init(
             .map_err(|e| InitError::Io("write exec fifo", e))?;
     }
     Err(exec::exec(prepared, cfg.preserve_fds).into())
+}
+
+/// The runtime sends the idmapped mounts right after the config, one per entry that asks.
+fn idmapped_trees(chan: &Channel, spec: &Spec) -> Result<Vec<std::os::fd::OwnedFd>, InitError> {
+    match spec.mounts.iter().filter(|m| m.idmap().is_some()).count() {
+        0 => Ok(Vec::new()),
+        n => fd::recv_fds(&chan.0, n).map_err(|e| InitError::Io("receive idmapped mounts", e)),
+    }
 }
 
 fn needs_runtime_hooks(spec: &Spec) -> bool {

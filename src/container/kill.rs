@@ -33,7 +33,9 @@ fn signal(
     if status == Status::Stopped {
         return Err(not_running());
     }
-    if all {
+    // Without a cgroup of its own (rootless) the container's processes cannot be listed; init
+    // alone is signalled.
+    if all && !saved.cgroup.dirs.is_empty() {
         return kill_all(&saved.cgroup, sig).map_err(ContainerError::from);
     }
     // The pidfd pins the process; checking the start time after opening it means a pid reused

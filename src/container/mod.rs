@@ -10,6 +10,7 @@ pub mod dir;
 mod error;
 mod hooks;
 pub mod id;
+mod idmapped;
 pub mod init;
 mod init_config;
 mod kill;

@@ -22,8 +22,8 @@ pub mod kind {
     pub const READY: u32 = 19;
     /// init -> parent: like ERROR, for an executable that does not exist (exit status 127).
     pub const NOT_FOUND: u32 = 20;
-    /// init -> parent: no body; the seccomp user-notification listener rides along
-    /// (SCM_RIGHTS) for the runtime to hand to `listenerPath`.
+    /// init -> parent: no body; the seccomp user-notification listener follows (one byte
+    /// with SCM_RIGHTS) for the runtime to hand to `listenerPath`.
     pub const SECCOMP_LISTENER: u32 = 21;
     pub use nsexec::protocol::frame::ERROR;
 }
@@ -74,29 +74,24 @@ impl Channel {
         self.send(kind, &crate::spec::to_json(value))
     }
 
-    /// An empty frame of `kind` with `fd` attached to its header.
+    /// An empty frame of `kind`, then `fd` (one byte with SCM_RIGHTS).
     pub fn send_fd(&self, kind: u32, fd: BorrowedFd<'_>) -> Result<(), ChannelError> {
-        let mut header = [0u8; FRAME_HDRLEN];
-        header[..4].copy_from_slice(&kind.to_ne_bytes());
-        crate::sys::fd::send_with_fd(&self.0, &header, fd).map_err(ChannelError::Io)
+        self.send(kind, &[])?;
+        crate::sys::fd::send_fds(&self.0, &[fd.as_raw_fd()]).map_err(ChannelError::Io)
     }
 
-    /// The next frame; an ERROR frame becomes `ChannelError::Peer`.
+    /// The fd that follows a frame sent with `send_fd`.
+    pub fn recv_fd(&self) -> Result<OwnedFd, ChannelError> {
+        let mut fds = crate::sys::fd::recv_fds(&self.0, 1).map_err(ChannelError::Io)?;
+        Ok(fds.pop().expect("recv_fds returns the one fd asked for"))
+    }
+
+    /// The next frame; an ERROR frame becomes `ChannelError::Peer`. The payload buffer is
+    /// sized from the header (nsexec's reader takes a fixed buffer, as it may not allocate).
     pub fn recv(&self) -> Result<(u32, Vec<u8>), ChannelError> {
-        self.recv_frame().map(|(kind, body, _)| (kind, body))
-    }
-
-    /// The next frame with the fd that came with it, if any. The payload buffer is sized from
-    /// the header (nsexec's reader takes a fixed buffer, as it may not allocate).
-    pub fn recv_frame(&self) -> Result<(u32, Vec<u8>, Option<OwnedFd>), ChannelError> {
         let mut header = [0u8; FRAME_HDRLEN];
-        let (n, fd) =
-            crate::sys::fd::recv_with_fd(&self.0, &mut header).map_err(ChannelError::Io)?;
-        if n == 0 {
-            return Err(ChannelError::Io(io::ErrorKind::UnexpectedEof.into()));
-        }
         (&self.0)
-            .read_exact(&mut header[n..])
+            .read_exact(&mut header)
             .map_err(ChannelError::Io)?;
         let (kind_bytes, len_bytes) = header.split_at(4);
         let kind = u32::from_ne_bytes(kind_bytes.try_into().expect("4 bytes"));
@@ -113,7 +108,7 @@ impl Channel {
         match kind {
             frame::ERROR => Err(ChannelError::Peer(text())),
             kind::NOT_FOUND => Err(ChannelError::NotFound(text())),
-            _ => Ok((kind, body, fd)),
+            _ => Ok((kind, body)),
         }
     }
 

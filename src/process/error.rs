@@ -16,6 +16,10 @@ pub enum ProcessError {
     },
     /// `args[0]` has no slash and is in no `$PATH` directory.
     NotFound { program: String },
+    /// `args[0]` is a path that cannot be stat'ed (runc's text names the stat).
+    Stat { program: String, source: io::Error },
+    /// `args[0]` is a path to a directory or to a file without execute permission.
+    NotExecutable { program: String },
     /// execve itself failed.
     Exec { path: String, source: io::Error },
 }
@@ -44,7 +48,9 @@ impl ProcessError {
     pub fn is_not_found(&self) -> bool {
         match self {
             ProcessError::NotFound { .. } => true,
-            ProcessError::Exec { source, .. } => source.kind() == io::ErrorKind::NotFound,
+            ProcessError::Stat { source, .. } | ProcessError::Exec { source, .. } => {
+                source.kind() == io::ErrorKind::NotFound
+            }
             _ => false,
         }
     }
@@ -59,11 +65,20 @@ impl fmt::Display for ProcessError {
                 action,
                 source,
             } => write!(f, "{field}: {action}: {}", errno_text(source)),
-            ProcessError::NotFound { program } if program.contains('/') => {
-                write!(f, "exec: {program:?}: no such executable file")
-            }
             ProcessError::NotFound { program } => {
                 write!(f, "exec: {program:?}: executable file not found in $PATH")
+            }
+            // Engines read these texts: podman maps "no such file or directory" to exit 127
+            // and "permission denied" to 126, as it does for runc.
+            ProcessError::Stat { program, source } => {
+                write!(
+                    f,
+                    "exec: {program:?}: stat {program}: {}",
+                    errno_text(source)
+                )
+            }
+            ProcessError::NotExecutable { program } => {
+                write!(f, "exec: {program:?}: permission denied")
             }
             ProcessError::Exec { path, source } => {
                 write!(f, "exec {path:?}: {}", errno_text(source))
@@ -75,7 +90,9 @@ impl fmt::Display for ProcessError {
 impl std::error::Error for ProcessError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ProcessError::Failed { source, .. } | ProcessError::Exec { source, .. } => Some(source),
+            ProcessError::Failed { source, .. }
+            | ProcessError::Stat { source, .. }
+            | ProcessError::Exec { source, .. } => Some(source),
             _ => None,
         }
     }

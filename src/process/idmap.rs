@@ -3,8 +3,11 @@
 
 use crate::procfs::handle::Proc;
 use crate::spec::IdMapping;
+use crate::sys::{fd, ids, spawn, wait};
+use std::ffi::CString;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 /// `/proc/PID/{uid,gid}_map` text: one `inside outside count` line per mapping.
@@ -14,14 +17,11 @@ fn map_text(maps: &[IdMapping]) -> String {
         .collect()
 }
 
-/// Writes the maps of process `pid`'s user namespace; `deny_setgroups` first when the parent is
-/// unprivileged, since the kernel then refuses gid_map until setgroups is denied.
-pub fn write(
-    pid: libc::pid_t,
-    uids: &[IdMapping],
-    gids: &[IdMapping],
-    deny_setgroups: bool,
-) -> io::Result<()> {
+/// Writes the maps of process `pid`'s user namespace. Root writes them itself; so does an
+/// unprivileged caller mapping only its own id (setgroups denied first, or the kernel refuses
+/// gid_map). Any other map goes through newuidmap/newgidmap, which check /etc/subuid and
+/// /etc/subgid.
+pub fn write(pid: libc::pid_t, uids: &[IdMapping], gids: &[IdMapping]) -> io::Result<()> {
     let proc = Proc::open().map_err(|e| io::Error::new(e.kind(), format!("open /proc: {e}")))?;
     let put = |file: &str, text: &str| {
         let rel = format!("{pid}/{file}");
@@ -29,11 +29,55 @@ pub fn write(
             .and_then(|fd| File::from(fd).write_all(text.as_bytes()))
             .map_err(|e| io::Error::new(e.kind(), format!("write /proc/{rel}: {e}")))
     };
-    if deny_setgroups {
-        put("setgroups", "deny")?;
+    let root = ids::is_root();
+    if root || only_own(uids, ids::effective_uid()) {
+        put("uid_map", &map_text(uids))?;
+    } else {
+        helper("newuidmap", "linux.uidMappings", pid, uids)?;
     }
-    put("uid_map", &map_text(uids))?;
-    put("gid_map", &map_text(gids))
+    if root || only_own(gids, ids::effective_gid()) {
+        if !root {
+            put("setgroups", "deny")?;
+        }
+        put("gid_map", &map_text(gids))
+    } else {
+        helper("newgidmap", "linux.gidMappings", pid, gids)
+    }
+}
+
+fn only_own(maps: &[IdMapping], own: u32) -> bool {
+    matches!(maps, [m] if m.size == 1 && m.host_id == own)
+}
+
+/// Runs newuidmap or newgidmap (Debian's uidmap package) on `pid`; its own complaint (a
+/// range /etc/subuid does not grant) becomes the error, under the config field's name.
+fn helper(tool: &str, field: &str, pid: libc::pid_t, maps: &[IdMapping]) -> io::Result<()> {
+    let fail = |what: &str| io::Error::other(format!("{field}: {what}"));
+    let exe = ["/usr/bin/", "/usr/sbin/", "/bin/"]
+        .iter()
+        .map(|dir| format!("{dir}{tool}"))
+        .find(|p| Path::new(p).exists())
+        .ok_or_else(|| fail(&format!("{tool} not found (install uidmap)")))?;
+    let line = format!("{exe} {pid} {}", map_text(maps));
+    let argv: Vec<CString> = line
+        .split_whitespace()
+        .map(|a| CString::new(a).expect("no NUL in a path or a number"))
+        .collect();
+    let (r, w) = fd::pipe()?;
+    let child = spawn::spawn(&argv[0], &argv, &[], &[(w.as_raw_fd(), 2)])?;
+    drop(w);
+    let mut said = Vec::new();
+    let _ = File::from(r).read_to_end(&mut said);
+    match wait::exit_code(wait::waitpid(child)?) {
+        0 => Ok(()),
+        code => {
+            let said = String::from_utf8_lossy(&said);
+            match said.trim() {
+                "" => Err(fail(&format!("{tool}: exit status {code}"))),
+                text => Err(fail(text)),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,7 +116,7 @@ mod tests {
                 host_id: 100000,
                 size: 1,
             }];
-            let result = write(pid as libc::pid_t, &one, &one, true);
+            let result = write(pid as libc::pid_t, &one, &one);
             for f in ["setgroups", "uid_map", "gid_map"] {
                 let left = std::fs::read_to_string(format!("{dir}/{f}")).unwrap_or_default();
                 if !left.is_empty() {

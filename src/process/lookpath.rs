@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 pub fn look_path(program: &str, env: &[String]) -> Result<PathBuf, ProcessError> {
     if program.contains('/') {
         // Checked here, before init parks, so a missing program fails `create` (127 for `run`).
-        return match is_executable(Path::new(program)) {
-            true => Ok(PathBuf::from(program)),
-            false => Err(ProcessError::NotFound {
-                program: program.to_string(),
-            }),
+        let program = program.to_string();
+        return match std::fs::metadata(&program) {
+            Err(source) => Err(ProcessError::Stat { program, source }),
+            Ok(meta) if !executable(&meta) => Err(ProcessError::NotExecutable { program }),
+            Ok(_) => Ok(PathBuf::from(program)),
         };
     }
     let path = path_var(env);
@@ -43,10 +43,11 @@ fn directory(dir: &str) -> &Path {
 }
 
 fn is_executable(path: &Path) -> bool {
-    match std::fs::metadata(path) {
-        Ok(meta) => meta.is_file() && meta.permissions().mode() & 0o111 != 0,
-        Err(_) => false,
-    }
+    std::fs::metadata(path).is_ok_and(|meta| executable(&meta))
+}
+
+fn executable(meta: &std::fs::Metadata) -> bool {
+    meta.is_file() && meta.permissions().mode() & 0o111 != 0
 }
 
 #[cfg(test)]
@@ -125,10 +126,19 @@ mod tests {
         );
         let missing = look_path("/nonexistent/tool", &env).unwrap_err();
         assert!(missing.is_not_found());
-        assert!(
-            missing.to_string().contains("\"/nonexistent/tool\""),
-            "{missing}"
+        assert_eq!(
+            missing.to_string(),
+            "exec: \"/nonexistent/tool\": stat /nonexistent/tool: No such file or directory"
         );
+        dir.file("plain", 0o644);
+        for path in [dir.0.join("plain"), dir.0.clone()] {
+            let denied = look_path(path.to_str().unwrap(), &env).unwrap_err();
+            assert!(!denied.is_not_found(), "{denied}");
+            assert_eq!(
+                denied.to_string(),
+                format!("exec: {path:?}: permission denied")
+            );
+        }
         assert!(look_path("sh", &["HOME=/".into()]).is_err());
     }
 

@@ -49,7 +49,6 @@ impl From<ChannelError> for SpawnError {
 pub struct IdMaps<'a> {
     pub uids: &'a [IdMapping],
     pub gids: &'a [IdMapping],
-    pub deny_setgroups: bool,
 }
 
 /// A container's init or a tenant on its way up. `first` is the process husk started; `init`
@@ -124,7 +123,7 @@ impl Child {
                         .ok_or(SpawnError::Channel(ChannelError::Unexpected(
                             frame::MAPS_PLEASE,
                         )))?;
-                    idmap::write(self.first, m.uids, m.gids, m.deny_setgroups)
+                    idmap::write(self.first, m.uids, m.gids)
                         .map_err(|e| SpawnError::Io("id maps", e))?;
                     self.chan.send(frame::MAPS_DONE, &[])?;
                 }
@@ -139,22 +138,47 @@ impl Child {
         Ok(pid)
     }
 
+    /// Puts the child in a new user namespace mapped with `maps` and returns that namespace
+    /// (for an idmapped mount with mappings of its own); the child is only killed afterwards.
+    pub fn user_namespace(&mut self, maps: IdMaps) -> Result<OwnedFd, SpawnError> {
+        let b = BootstrapSpec {
+            clone_flags: libc::CLONE_NEWUSER as u32,
+            ns_paths: Vec::new(),
+            oom_score_adj: None,
+            timens_offsets: None,
+            rootless: !crate::sys::ids::is_root(),
+        };
+        self.chan.send_raw(&nsexec::encode(&b))?;
+        self.chan.expect(frame::MAPS_PLEASE)?;
+        idmap::write(self.first, maps.uids, maps.gids).map_err(|e| SpawnError::Io("id maps", e))?;
+        let path = format!("/proc/{}/ns/user", self.first);
+        crate::sys::fs::openat(None, Path::new(&path), libc::O_RDONLY, 0)
+            .map_err(|e| SpawnError::Io("open the new user namespace", e))
+    }
+
     /// Hands init its configuration and serves its requests until it is parked: `on_hooks`
     /// runs the prestart and createRuntime hooks when init reaches that point, and
-    /// `on_listener` takes a seccomp listener.
+    /// `on_listener` takes a seccomp listener. `trees` (idmapped mounts) follow the
+    /// configuration.
     pub fn finish(
         &self,
         cfg: &impl serde::Serialize,
+        trees: &[OwnedFd],
         mut on_hooks: impl FnMut() -> Result<(), String>,
         mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
     ) -> Result<(), SpawnError> {
         self.chan.send_json(kind::CONFIG, cfg)?;
+        if !trees.is_empty() {
+            let fds: Vec<RawFd> = trees.iter().map(|t| t.as_raw_fd()).collect();
+            fd::send_fds(&self.chan.0, &fds)
+                .map_err(|e| SpawnError::Io("send idmapped mounts", e))?;
+        }
         loop {
-            match self.chan.recv_frame()? {
-                (kind::SECCOMP_LISTENER, _, Some(fd)) => self.answer(on_listener(fd))?,
-                (kind::HOOKS, _, _) => self.answer(on_hooks())?,
-                (kind::READY, _, _) => return Ok(()),
-                (k, _, _) => return Err(ChannelError::Unexpected(k).into()),
+            match self.chan.recv()? {
+                (kind::SECCOMP_LISTENER, _) => self.answer(on_listener(self.chan.recv_fd()?))?,
+                (kind::HOOKS, _) => self.answer(on_hooks())?,
+                (kind::READY, _) => return Ok(()),
+                (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
         }
     }
@@ -169,13 +193,15 @@ impl Child {
     ) -> Result<(), SpawnError> {
         self.chan.send_json(kind::CONFIG, cfg)?;
         loop {
-            match self.chan.recv_frame() {
+            match self.chan.recv() {
                 Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
                     return Ok(())
                 }
                 Err(e) => return Err(e.into()),
-                Ok((kind::SECCOMP_LISTENER, _, Some(fd))) => self.answer(on_listener(fd))?,
-                Ok((k, _, _)) => return Err(ChannelError::Unexpected(k).into()),
+                Ok((kind::SECCOMP_LISTENER, _)) => {
+                    self.answer(on_listener(self.chan.recv_fd()?))?
+                }
+                Ok((k, _)) => return Err(ChannelError::Unexpected(k).into()),
             }
         }
     }

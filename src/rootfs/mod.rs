@@ -22,6 +22,7 @@ pub use error::RootfsError;
 use crate::procfs::handle::Proc;
 use crate::spec::{Linux, NamespaceType, Spec};
 use error::Context;
+use std::os::fd::OwnedFd;
 use std::path::Path;
 
 /// The namespaces that change how mounts and devices can be made.
@@ -44,7 +45,8 @@ impl Namespaces {
 
 /// Before pivot_root, with the host filesystem still visible: propagation, the rootfs bind,
 /// every `mounts` entry and /dev. `rootfs` is the absolute host path of the container's root.
-pub fn prepare(spec: &Spec, rootfs: &Path) -> Result<(), RootfsError> {
+/// `trees` are the idmapped mounts the runtime made for the entries that ask for them.
+pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<OwnedFd>) -> Result<(), RootfsError> {
     let linux = spec.linux.as_ref();
     let rootfs =
         std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
@@ -60,7 +62,7 @@ pub fn prepare(spec: &Spec, rootfs: &Path) -> Result<(), RootfsError> {
         proc: &proc,
         ns,
     };
-    mounter.mount_all(&spec.mounts)?;
+    mounter.mount_all(&spec.mounts, trees)?;
     let devices = devices::Devices {
         root: &root,
         proc: &proc,

@@ -35,19 +35,26 @@ pub struct Mounter<'a> {
 }
 
 impl Mounter<'_> {
-    pub fn mount_all(&self, mounts: &[Mount]) -> Result<(), RootfsError> {
-        mounts
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, m)| self.mount_entry(i, m))
+    /// `trees` are the idmapped mounts the runtime made, in the order of their entries.
+    pub fn mount_all(&self, mounts: &[Mount], trees: Vec<OwnedFd>) -> Result<(), RootfsError> {
+        let mut trees = trees.into_iter();
+        mounts.iter().enumerate().try_for_each(|(i, m)| {
+            let tree = m.idmap().and_then(|_| trees.next());
+            self.mount_entry(i, m, tree)
+        })
     }
 
-    fn mount_entry(&self, index: usize, m: &Mount) -> Result<(), RootfsError> {
+    fn mount_entry(
+        &self,
+        index: usize,
+        m: &Mount,
+        tree: Option<OwnedFd>,
+    ) -> Result<(), RootfsError> {
         let place = format!(
             "{} (destination of mounts[{index}])",
             m.destination.display()
         );
-        let opts = entry_options(m, &place)?;
+        let opts = options::parse(&m.options);
         let kind = m.kind.as_deref().unwrap_or("");
         if opts.is_bind() || kind == "bind" {
             let source = m.source.as_deref().ok_or_else(|| {
@@ -55,7 +62,11 @@ impl Mounter<'_> {
             })?;
             let mut opts = opts;
             opts.flags |= libc::MS_BIND;
-            return self.bind(source, &m.destination, &opts, &place).map(drop);
+            return match tree {
+                Some(tree) => self.bind_fd(&tree, true, source, &m.destination, &opts, &place),
+                None => self.bind(source, &m.destination, &opts, &place),
+            }
+            .map(drop);
         }
         if kind == "cgroup" || kind == "cgroup2" {
             return cgroup::mount(self, &m.destination, &opts, &place);
@@ -80,6 +91,19 @@ impl Mounter<'_> {
     ) -> Result<OwnedFd, RootfsError> {
         let src = fs::openat(None, source, libc::O_PATH, 0)
             .context(|| format!("open bind source {} for {place}", source.display()))?;
+        self.bind_fd(&src, false, source, dest, opts, place)
+    }
+
+    /// Binds the open `src`, or with `tree` moves the detached mount `src` into place.
+    fn bind_fd(
+        &self,
+        src: &OwnedFd,
+        tree: bool,
+        source: &Path,
+        dest: &Path,
+        opts: &MountOptions,
+        place: &str,
+    ) -> Result<OwnedFd, RootfsError> {
         let st = fs::fstat(src.as_fd()).context(|| format!("stat {}", source.display()))?;
         let src_is_proc = fs::fstatfs(src.as_fd())
             .map(|s| s.f_type as i64 == libc::PROC_SUPER_MAGIC)
@@ -92,13 +116,16 @@ impl Mounter<'_> {
         };
         let target = self.target(dest, node, src_is_proc, place)?;
         let flags = libc::MS_BIND | (opts.flags & libc::MS_REC);
-        mount::mount(
-            Some(&self.proc.fd_path(src.as_fd())),
-            &self.proc.fd_path(target.as_fd()),
-            None,
-            flags,
-            None,
-        )
+        match tree {
+            true => mount::move_mount(src.as_fd(), target.as_fd()),
+            false => mount::mount(
+                Some(&self.proc.fd_path(src.as_fd())),
+                &self.proc.fd_path(target.as_fd()),
+                None,
+                flags,
+                None,
+            ),
+        }
         .context(|| format!("bind mount {} on {place}", source.display()))?;
         let mounted = self.landed(&target, dest, place)?;
         if opts.flags & !(libc::MS_BIND | libc::MS_REC | libc::MS_REMOUNT) != 0 {
@@ -297,14 +324,4 @@ fn proc_rule(rel: &Path, is_procfs: bool, place: &str) -> Result<(), RootfsError
         format!("mount on {place}"),
         "only procfs or well-known files may be mounted on /proc",
     ))
-}
-
-fn entry_options(m: &Mount, place: &str) -> Result<MountOptions, RootfsError> {
-    let refuse = |why: String| RootfsError::refused(format!("mount on {place}"), why);
-    let opts = options::parse(&m.options)
-        .map_err(|o| refuse(format!("option {o:?} is not supported yet")))?;
-    if !m.uid_mappings.is_empty() || !m.gid_mappings.is_empty() {
-        return Err(refuse("idmapped mounts are not supported yet".into()));
-    }
-    Ok(opts)
 }

@@ -130,15 +130,16 @@ fn is_atime(option: &str) -> bool {
     )
 }
 
-/// Parses a mount's options. Err carries an option husk recognises but cannot honour yet.
-pub fn parse(options: &[String]) -> Result<MountOptions, String> {
+/// Parses a mount's options.
+pub fn parse(options: &[String]) -> MountOptions {
     let mut out = MountOptions::default();
     let mut data: Vec<&str> = Vec::new();
     for option in options {
         let option = option.as_str();
         match option {
             "tmpcopyup" => out.tmpcopyup = true,
-            "idmap" | "ridmap" => return Err(option.to_string()),
+            // The runtime made the idmapped tree (`Mount::idmap`); init only moves it in.
+            "idmap" | "ridmap" => {}
             // x- options are for userspace helpers (systemd, podman) and never reach the kernel.
             o if o.starts_with("x-") => {}
             o => match classify(o) {
@@ -148,7 +149,7 @@ pub fn parse(options: &[String]) -> Result<MountOptions, String> {
         }
     }
     out.data = data.join(",");
-    Ok(out)
+    out
 }
 
 fn apply(out: &mut MountOptions, option: &str, kind: Kind) {
@@ -189,7 +190,7 @@ mod tests {
     use libc::*;
 
     fn p(opts: &[&str]) -> MountOptions {
-        parse(&opts.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+        parse(&opts.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 
     #[test]
@@ -331,9 +332,9 @@ mod tests {
     }
 
     #[test]
-    fn tmpcopyup_is_recorded_and_idmap_is_refused() {
+    fn tmpcopyup_is_recorded_and_idmap_is_no_data() {
         assert!(p(&["tmpcopyup"]).tmpcopyup);
-        assert_eq!(parse(&["ridmap".to_string()]), Err("ridmap".to_string()));
+        assert_eq!(p(&["ridmap", "idmap"]), MountOptions::default());
     }
 
     #[test]

@@ -180,7 +180,7 @@ fn prepare_pivot_finalize_builds_a_hardened_root() {
     });
     let root = b.root.clone();
     isolated(move || {
-        prepare(&spec, &root).map_err(err("prepare"))?;
+        prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
         ensure(is_dev(&root.join("dev/null"), 1, 3), "/dev/null is not 1:3")?;
         ensure(is_dev(&root.join("dev/tty"), 5, 0), "/dev/tty is not 5:0")?;
         let custom = std::fs::metadata(root.join("dev/husk-null")).map_err(err("stat"))?;
@@ -266,7 +266,7 @@ fn symlinked_destinations_and_dev_stay_inside_the_rootfs() {
     let root = b.root.clone();
     let fake_in_root = b.root.join(&fake);
     isolated(move || {
-        prepare(&spec, &root).map_err(err("prepare"))?;
+        prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
         for name in ["husk-escape-a", "husk-escape-b"] {
             ensure(
                 !Path::new("/").join(name).exists(),
@@ -299,7 +299,7 @@ fn forged_dev_null_is_refused_for_masking() {
     let spec = spec(vec![], linux);
     let root = b.root.clone();
     isolated(move || {
-        prepare(&spec, &root).map_err(err("prepare"))?;
+        prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
         pivot(&root, false).map_err(err("pivot"))?;
         match finalize(&spec) {
             Ok(()) => Err("finalize accepted a regular file as /dev/null".into()),
@@ -318,7 +318,7 @@ fn non_procfs_over_proc_makes_sysctl_fail() {
     let spec = spec(vec![mnt("/proc", "proc", "proc", &[])], linux);
     let root = b.root.clone();
     isolated(move || {
-        prepare(&spec, &root).map_err(err("prepare"))?;
+        prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
         pivot(&root, true).map_err(err("pivot without pivot_root"))?;
         let tmpfs = Some("tmpfs");
         mount::mount(None, Path::new("/proc"), tmpfs, 0, None).map_err(err("fake /proc"))?;
@@ -351,7 +351,7 @@ fn cgroup_mount_shows_only_the_containers_cgroups_read_only() {
     );
     let root = b.root.clone();
     isolated(move || {
-        prepare(&spec, &root).map_err(err("prepare"))?;
+        prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
         let cg = root.join("sys/fs/cgroup");
         let entries = std::fs::read_dir(&cg)
             .map_err(err("list cgroup mount"))?
@@ -375,7 +375,7 @@ fn shared_rootfs_propagation_still_pivots() {
     let spec = spec(vec![mnt("/proc", "proc", "proc", &[])], linux);
     let root = b.root.clone();
     isolated(move || {
-        prepare(&spec, &root).map_err(err("prepare"))?;
+        prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
         pivot(&root, false).map_err(err("pivot"))?;
         finalize(&spec).map_err(err("finalize"))?;
         let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(err("mountinfo"))?;
@@ -404,7 +404,7 @@ fn tmpcopyup_through_a_destination_symlink_copies_nothing_from_the_host() {
     let inside = b.root.join(host_dir.strip_prefix("/").unwrap());
     let root = b.root.clone();
     isolated(move || {
-        prepare(&spec, &root).map_err(err("prepare"))?;
+        prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
         ensure(
             mounted_at(&inside),
             format!("{} is not a mount", inside.display()),

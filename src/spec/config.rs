@@ -169,6 +169,16 @@ pub struct Mount {
     pub gid_mappings: Vec<IdMapping>,
 }
 
+impl Mount {
+    /// Whether the mount is idmapped (the `idmap`/`ridmap` options or its own mappings), and
+    /// if so whether recursively (`ridmap`).
+    pub fn idmap(&self) -> Option<bool> {
+        let has = |o: &str| self.options.iter().any(|x| x == o);
+        let mapped = !self.uid_mappings.is_empty() || !self.gid_mappings.is_empty();
+        (mapped || has("idmap") || has("ridmap")).then(|| has("ridmap"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct IdMapping {

@@ -2,7 +2,7 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -87,6 +87,94 @@ pub fn dup_above(fd: &impl AsRawFd, min: RawFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
+/// Most descriptors one message carries (the kernel's SCM_MAX_FD).
+pub const MAX_PASSED_FDS: usize = 253;
+
+fn one_byte(byte: &mut [u8; 1]) -> libc::iovec {
+    libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    }
+}
+
+/// A message of what `iov` points at, with room in `cmsg` for `n` descriptors.
+fn fd_message(iov: &mut libc::iovec, cmsg: &mut [u64], n: usize) -> libc::msghdr {
+    // SAFETY: msghdr is plain data; all-zero is a valid empty value.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg.as_mut_ptr().cast();
+    // SAFETY: CMSG_SPACE only computes a size.
+    msg.msg_controllen = unsafe { libc::CMSG_SPACE((n * 4) as u32) } as _;
+    msg
+}
+
+/// Sends `fds` over unix socket `sock` with one byte of data (SCM_RIGHTS).
+pub fn send_fds(sock: &impl AsRawFd, fds: &[RawFd]) -> io::Result<()> {
+    send_fds_with(sock, &[0], fds)
+}
+
+/// Sends `data` (at most one sendmsg's worth) with `fds` attached, so the receiver gets them
+/// together.
+pub fn send_fds_with(sock: &impl AsRawFd, data: &[u8], fds: &[RawFd]) -> io::Result<()> {
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr().cast_mut().cast(),
+        iov_len: data.len(),
+    };
+    let mut cmsg = vec![0u64; 2 + fds.len()];
+    let msg = fd_message(&mut iov, &mut cmsg, fds.len());
+    // SAFETY: msg points at `data` and at `cmsg`, which CMSG_SPACE(n*4) fits in; the header
+    // written through CMSG_FIRSTHDR lies within it, the fd array right after.
+    let rc = unsafe {
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SCM_RIGHTS;
+        (*c).cmsg_len = libc::CMSG_LEN((fds.len() * 4) as u32) as _;
+        std::ptr::copy_nonoverlapping(fds.as_ptr(), libc::CMSG_DATA(c).cast(), fds.len());
+        libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL)
+    };
+    match rc {
+        n if n < 0 => Err(io::Error::last_os_error()),
+        n if n as usize != data.len() => Err(io::ErrorKind::WriteZero.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Receives exactly `n` descriptors sent with [`send_fds`], close-on-exec.
+pub fn recv_fds(sock: &impl AsRawFd, n: usize) -> io::Result<Vec<OwnedFd>> {
+    let mut byte = [0u8];
+    let mut iov = one_byte(&mut byte);
+    let mut cmsg = vec![0u64; 2 + n];
+    let mut msg = fd_message(&mut iov, &mut cmsg, n);
+    // SAFETY: msg's buffers outlive the call and CMSG_SPACE(n*4) fits in `cmsg`; the fds
+    // read from CMSG_DATA were just installed in this process and are owned by nobody else.
+    unsafe {
+        if libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        let got = if c.is_null() || (*c).cmsg_type != libc::SCM_RIGHTS {
+            0
+        } else {
+            ((*c).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / 4
+        };
+        let data: *const RawFd = if got > 0 {
+            libc::CMSG_DATA(c).cast()
+        } else {
+            std::ptr::null()
+        };
+        let fds: Vec<OwnedFd> = (0..got)
+            .map(|i| OwnedFd::from_raw_fd(data.add(i).read_unaligned()))
+            .collect();
+        if got != n || msg.msg_flags & libc::MSG_CTRUNC != 0 {
+            return Err(io::Error::other(format!(
+                "expected {n} descriptors, got {got}"
+            )));
+        }
+        Ok(fds)
+    }
+}
+
 /// A pipe, both ends close-on-exec: (read, write).
 pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
@@ -150,70 +238,4 @@ pub fn fit_pipe_nonblocking(fd: &impl AsRawFd, len: usize) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
-}
-
-/// Room for one SCM_RIGHTS fd: CMSG_SPACE(sizeof(int)), with u64s for the header's alignment.
-type OneFdCmsg = [u64; 3];
-
-/// Sends `data` with `fd` attached (SCM_RIGHTS) in one sendmsg, so the receiver gets both
-/// together.
-pub fn send_with_fd(sock: &impl AsRawFd, data: &[u8], fd: BorrowedFd<'_>) -> io::Result<()> {
-    let mut iov = libc::iovec {
-        iov_base: data.as_ptr().cast_mut().cast(),
-        iov_len: data.len(),
-    };
-    let mut cmsg: OneFdCmsg = [0; 3];
-    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the sendmsg call.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cmsg.as_mut_ptr().cast();
-    // SAFETY: CMSG_SPACE only computes a size.
-    msg.msg_controllen = unsafe { libc::CMSG_SPACE(4) } as _;
-    // SAFETY: msg_control has room for one header and one int, so CMSG_FIRSTHDR is non-null
-    // and CMSG_DATA points inside the buffer.
-    let sent = unsafe {
-        let hdr = libc::CMSG_FIRSTHDR(&msg);
-        (*hdr).cmsg_level = libc::SOL_SOCKET;
-        (*hdr).cmsg_type = libc::SCM_RIGHTS;
-        (*hdr).cmsg_len = libc::CMSG_LEN(4) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(hdr).cast::<RawFd>(), fd.as_raw_fd());
-        libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL)
-    };
-    match sent {
-        n if n < 0 => Err(io::Error::last_os_error()),
-        n if n as usize != data.len() => Err(io::ErrorKind::WriteZero.into()),
-        _ => Ok(()),
-    }
-}
-
-/// Reads up to `buf.len()` bytes and the fd sent along with them, if any (close-on-exec).
-pub fn recv_with_fd(sock: &impl AsRawFd, buf: &mut [u8]) -> io::Result<(usize, Option<OwnedFd>)> {
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    let mut cmsg: OneFdCmsg = [0; 3];
-    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the recvmsg call.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cmsg.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of::<OneFdCmsg>() as _;
-    // SAFETY: msg describes buffers we own for the duration of the call.
-    let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel filled msg_control; CMSG_FIRSTHDR checks msg_controllen, and an
-    // SCM_RIGHTS header of CMSG_LEN(4) carries exactly one fd that is now ours.
-    let fd = unsafe {
-        let hdr = libc::CMSG_FIRSTHDR(&msg);
-        (!hdr.is_null()
-            && (*hdr).cmsg_level == libc::SOL_SOCKET
-            && (*hdr).cmsg_type == libc::SCM_RIGHTS
-            && (*hdr).cmsg_len as usize == libc::CMSG_LEN(4) as usize)
-            .then(|| OwnedFd::from_raw_fd(std::ptr::read_unaligned(libc::CMSG_DATA(hdr).cast())))
-    };
-    Ok((n as usize, fd))
 }

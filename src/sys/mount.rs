@@ -84,6 +84,20 @@ impl MountAttr {
 
 /// mount_setattr(2) on the mount `fd` is the root of (AT_EMPTY_PATH), optionally the whole subtree.
 pub fn mount_setattr(fd: BorrowedFd<'_>, attr: MountAttr, recursive: bool) -> io::Result<()> {
+    setattr(fd, attr, 0, recursive)
+}
+
+/// Idmaps the detached mount `fd` (optionally its whole subtree) with the id maps of user
+/// namespace `userns`: its files' owners are shown and stored through them.
+pub fn idmap(fd: BorrowedFd<'_>, userns: BorrowedFd<'_>, recursive: bool) -> io::Result<()> {
+    let attr = MountAttr {
+        set: libc::MOUNT_ATTR_IDMAP,
+        ..Default::default()
+    };
+    setattr(fd, attr, userns.as_raw_fd() as u64, recursive)
+}
+
+fn setattr(fd: BorrowedFd<'_>, attr: MountAttr, userns_fd: u64, recursive: bool) -> io::Result<()> {
     let mut flags = libc::AT_EMPTY_PATH;
     if recursive {
         flags |= libc::AT_RECURSIVE;
@@ -92,7 +106,7 @@ pub fn mount_setattr(fd: BorrowedFd<'_>, attr: MountAttr, recursive: bool) -> io
         attr_set: attr.set,
         attr_clr: attr.clear,
         propagation: attr.propagation,
-        userns_fd: 0,
+        userns_fd,
     };
     // SAFETY: `kattr` is a valid mount_attr and its size is passed; the empty path is NUL-terminated.
     check(unsafe {

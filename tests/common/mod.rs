@@ -5,6 +5,8 @@
 //! it, hence the blanket `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod user;
+
 use serde_json::{json, Value};
 use std::fs;
 use std::io::Write;

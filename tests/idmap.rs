@@ -1,0 +1,112 @@
+//! Root running a container in a user namespace: idmapped bind mounts let the container's
+//! root, mapped to an unprivileged host id, write a root-owned host directory as host root.
+
+mod common;
+
+use common::user::map;
+use common::*;
+use serde_json::json;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+
+/// Container ids 0..65536 are host ids 100000..165536; /shared is a root-owned host directory
+/// bound with `options` (plus `rbind`).
+fn mapped_bundle(options: &[&str]) -> (Bundle, std::path::PathBuf) {
+    let mut b = Bundle::new();
+    b.namespace("user", None);
+    b.set("linux.uidMappings", json!([map(0, 100_000, 65_536)]));
+    b.set("linux.gidMappings", json!([map(0, 100_000, 65_536)]));
+    let shared = b.share();
+    let mut opts = vec!["rbind"];
+    opts.extend_from_slice(options);
+    set_on_shared(&mut b, "options", json!(opts));
+    b.sh("id -u && touch /shared/made");
+    (b, shared)
+}
+
+/// The index of the /shared mount, the last one.
+fn shared_index(b: &Bundle) -> usize {
+    b.config["mounts"].as_array().unwrap().len() - 1
+}
+
+fn set_on_shared(b: &mut Bundle, field: &str, value: serde_json::Value) {
+    let at = format!("mounts.{}.{field}", shared_index(b));
+    b.set(&at, value);
+}
+
+#[test]
+fn idmapped_mount_writes_as_host_root() {
+    let (b, shared) = mapped_bundle(&["idmap"]);
+    let id = b.id();
+    let out = b.run(&id).assert_ok();
+    assert_eq!(out.stdout.trim(), "0", "{out}");
+    let meta = fs::metadata(shared.join("made")).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (0, 0));
+    b.assert_clean(&id);
+}
+
+#[test]
+fn without_idmap_the_same_write_is_refused() {
+    let (b, shared) = mapped_bundle(&[]);
+    let id = b.id();
+    b.run(&id).assert_fails_naming("Permission denied");
+    assert!(!shared.join("made").exists());
+    b.assert_clean(&id);
+}
+
+#[test]
+fn ridmap_and_matching_mount_mappings_are_idmapped_too() {
+    let (mut b, shared) = mapped_bundle(&["ridmap"]);
+    for field in ["uidMappings", "gidMappings"] {
+        set_on_shared(&mut b, field, json!([map(0, 100_000, 65_536)]));
+    }
+    let id = b.id();
+    b.run(&id).assert_ok();
+    assert_eq!(fs::metadata(shared.join("made")).unwrap().uid(), 0);
+    b.assert_clean(&id);
+}
+
+#[test]
+fn idmap_needs_a_bind_mount_a_user_namespace_or_both_own_maps() {
+    let (mut b, _) = mapped_bundle(&["idmap"]);
+    let last = shared_index(&b);
+    set_on_shared(&mut b, "uidMappings", json!([map(0, 200_000, 10)]));
+    let id = b.id();
+    b.create(&id).assert_fails_naming(&format!(
+        "mounts[{last}]: uidMappings and gidMappings go together"
+    ));
+    b.assert_clean(&id);
+    b.remove(&format!("mounts.{last}.uidMappings"));
+    b.mount("/tmp", "tmpfs", "tmpfs", &["idmap"]);
+    let id = b.id();
+    b.create(&id).assert_fails_naming(&format!(
+        "mounts[{}]: an idmapped mount must be a bind mount",
+        last + 1
+    ));
+    b.assert_clean(&id);
+    let (mut b, _) = mapped_bundle(&["idmap"]);
+    let ns = b.config["linux"]["namespaces"].as_array_mut().unwrap();
+    ns.retain(|n| n["type"] != "user");
+    b.remove("linux.uidMappings").remove("linux.gidMappings");
+    let id = b.id();
+    b.create(&id)
+        .assert_fails_naming("without its own mappings needs a new user namespace");
+    b.assert_clean(&id);
+}
+
+/// Its own mappings give a mount a user namespace of its own: here host uid 1000 is the
+/// container's (host) root, with no user namespace in the container at all.
+#[test]
+fn a_mount_with_its_own_mappings_needs_no_user_namespace() {
+    let mut b = Bundle::new();
+    let shared = b.share();
+    std::os::unix::fs::chown(&shared, Some(1000), Some(1000)).unwrap();
+    set_on_shared(&mut b, "uidMappings", json!([map(1000, 0, 1)]));
+    set_on_shared(&mut b, "gidMappings", json!([map(1000, 0, 1)]));
+    b.sh("touch /shared/made");
+    let id = b.id();
+    b.run(&id).assert_ok();
+    let meta = fs::metadata(shared.join("made")).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (1000, 1000));
+    b.assert_clean(&id);
+}

@@ -1,0 +1,237 @@
+//! Rootless: an ordinary user runs containers in a user namespace, with its own id mapped
+//! directly or more ids through newuidmap/newgidmap and /etc/subuid, and cgroups only where
+//! they were delegated to it.
+
+mod common;
+
+use common::user::{make_rootless, map, TestUser};
+use common::*;
+use serde_json::json;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::time::Duration;
+
+/// A bundle that `user` can use as runc's rootless template describes, with /shared the
+/// user's own directory.
+fn rootless_bundle(
+    user: &TestUser,
+    uids: serde_json::Value,
+    gids: serde_json::Value,
+) -> (Bundle, std::path::PathBuf) {
+    let mut b = Bundle::new();
+    make_rootless(&mut b.config, uids, gids);
+    let shared = b.share();
+    user.give(&shared);
+    (b, shared)
+}
+
+fn owner(path: &Path) -> (u32, u32) {
+    let m = fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (m.uid(), m.gid())
+}
+
+#[test]
+fn one_mapped_id_lifecycle() {
+    let user = TestUser::new("a", None);
+    let own = json!([map(0, user.uid, 1)]);
+    let own_gid = json!([map(0, user.gid, 1)]);
+    let (mut b, shared) = rootless_bundle(&user, own, own_gid);
+    b.sh("touch /shared/made; exec sleep 60");
+    b.write();
+    let id = unique_id("rl");
+    user.husk(&["create", "--bundle", b.dir_str(), &id])
+        .assert_ok();
+    assert!(
+        user.root().join(&id).is_dir(),
+        "state is not under $XDG_RUNTIME_DIR/husk"
+    );
+    assert_eq!(user.state(&id)["status"], "created");
+    user.husk(&["start", &id]).assert_ok();
+    assert_eq!(user.state(&id)["status"], "running");
+    let made = shared.join("made");
+    assert!(
+        wait_for(Duration::from_secs(5), || made.exists()),
+        "payload did not run"
+    );
+    assert_eq!(owner(&made), (user.uid, user.gid));
+    // No cgroup of its own to list processes from: --all signals init.
+    user.husk(&["kill", "--all", &id, "KILL"]).assert_ok();
+    assert!(wait_for(Duration::from_secs(5), || user.state(&id)
+        ["status"]
+        == "stopped"));
+    user.husk(&["delete", &id]).assert_ok();
+    assert!(!user.root().join(&id).exists(), "state dir outlived delete");
+    assert_no_cgroup(&id);
+    assert_no_processes_in(&b.rootfs());
+}
+
+#[test]
+fn ranges_from_subuid_go_through_newuidmap() {
+    let (first, count) = (200_000, 65_536);
+    let user = TestUser::new("b", Some((first, count)));
+    let uids = json!([map(0, user.uid, 1), map(1, first, count)]);
+    let gids = json!([map(0, user.gid, 1), map(1, first, count)]);
+    let (mut b, shared) = rootless_bundle(&user, uids, gids);
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o777)).unwrap();
+    b.set("process.user", json!({"uid": 1000, "gid": 1000}));
+    // Device nodes are the host's, bound in: mknod is impossible in a user namespace.
+    b.sh("echo x >/dev/null && touch /shared/u1000 && cat /proc/self/uid_map");
+    b.write();
+    let id = unique_id("rl");
+    let out = user
+        .husk(&["run", "--bundle", b.dir_str(), &id])
+        .assert_ok();
+    let lines: Vec<Vec<u32>> = out
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().map(|n| n.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(
+        lines,
+        [vec![0, user.uid, 1], vec![1, first, count]],
+        "{out}"
+    );
+    assert_eq!(owner(&shared.join("u1000")), (first + 999, first + 999));
+    assert!(!user.root().join(&id).exists());
+    assert_no_processes_in(&b.rootfs());
+}
+
+/// Everything a refused create could have left: state, cgroup, processes.
+#[track_caller]
+fn nothing_left(user: &TestUser, b: &Bundle, id: &str) {
+    assert!(
+        !user.root().join(id).exists(),
+        "state dir of {id} left behind"
+    );
+    assert_no_cgroup(id);
+    assert_no_processes_in(&b.rootfs());
+}
+
+#[test]
+fn bad_maps_fail_clearly_and_leave_nothing() {
+    let user = TestUser::new("c", None);
+    let cases = [
+        (
+            json!([map(0, user.uid, 1), map(1, 300_000, 10)]),
+            "not allowed",
+        ),
+        (
+            json!([map(0, user.uid, 1), map(0, 300_000, 10)]),
+            "linux.uidMappings[1]: containerID range overlaps",
+        ),
+        (
+            json!([map(0, user.uid, 0)]),
+            "linux.uidMappings[0].size: must be greater than zero",
+        ),
+    ];
+    for (uids, needle) in cases {
+        let (b, _) = rootless_bundle(&user, uids, json!([map(0, user.gid, 1)]));
+        b.write();
+        let id = unique_id("rl");
+        user.husk(&["create", "--bundle", b.dir_str(), &id])
+            .assert_fails_naming(needle);
+        nothing_left(&user, &b, &id);
+    }
+}
+
+#[test]
+fn without_xdg_runtime_dir_the_default_root_is_refused() {
+    let user = TestUser::new("d", None);
+    let (b, _) = rootless_bundle(
+        &user,
+        json!([map(0, user.uid, 1)]),
+        json!([map(0, user.gid, 1)]),
+    );
+    b.write();
+    let id = unique_id("rl");
+    let out = run_captured(
+        user.command(&["create", "--bundle", b.dir_str(), &id], false),
+        None,
+    );
+    out.assert_fails_naming(&format!("/run/husk/{id}"));
+    assert!(!Path::new("/run/husk").join(&id).exists());
+    nothing_left(&user, &b, &id);
+}
+
+#[test]
+fn limits_without_a_writable_cgroup_are_an_error() {
+    let user = TestUser::new("e", None);
+    let (mut b, _) = rootless_bundle(
+        &user,
+        json!([map(0, user.uid, 1)]),
+        json!([map(0, user.gid, 1)]),
+    );
+    b.set("linux.resources.pids", json!({"limit": 10}));
+    b.write();
+    let id = unique_id("rl");
+    user.husk(&["create", "--bundle", b.dir_str(), &id])
+        .assert_fails_naming("linux.resources.pids: cannot set limit");
+    nothing_left(&user, &b, &id);
+    b.remove("linux.resources");
+    b.write();
+    let out = user
+        .husk(&["run", "--bundle", b.dir_str(), &id])
+        .assert_ok();
+    assert!(out.stderr.contains("no write access to cgroup"), "{out}");
+    user.husk(&["--rootless", "false", "run", "--bundle", b.dir_str(), &id])
+        .assert_fails_naming("cgroup: create");
+    nothing_left(&user, &b, &id);
+}
+
+/// A v1 pids cgroup handed to the user (as a delegating manager would) is used; the others
+/// are skipped.
+#[test]
+fn a_delegated_cgroup_is_used() {
+    let hierarchy = Path::new("/sys/fs/cgroup/pids");
+    if !hierarchy.join("cgroup.procs").exists() {
+        eprintln!("no v1 pids hierarchy: skipped");
+        return;
+    }
+    let user = TestUser::new("f", None);
+    let parent = format!("husk-deleg-{}", std::process::id());
+    let dir = hierarchy.join(&parent);
+    fs::create_dir(&dir).unwrap();
+    for f in ["", "cgroup.procs", "tasks"] {
+        user.give(&dir.join(f));
+    }
+    let (mut b, _) = rootless_bundle(
+        &user,
+        json!([map(0, user.uid, 1)]),
+        json!([map(0, user.gid, 1)]),
+    );
+    let id = unique_id("rl");
+    b.set("linux.cgroupsPath", json!(format!("/{parent}/{id}")));
+    b.sh("cat /proc/self/cgroup");
+    b.write();
+    let out = user.husk(&["run", "--bundle", b.dir_str(), &id]);
+    let _ = fs::remove_dir(dir.join(&id));
+    let _ = fs::remove_dir(&dir);
+    let out = out.assert_ok();
+    assert!(
+        out.stdout.contains(&format!("pids:/{parent}/{id}\n")),
+        "{out}"
+    );
+    assert!(!dir.exists(), "delegated cgroup left behind");
+}
+
+#[test]
+fn oom_score_adj_may_rise_but_not_fall() {
+    let user = TestUser::new("g", None);
+    let own = || (json!([map(0, user.uid, 1)]), json!([map(0, user.gid, 1)]));
+    let (uids, gids) = own();
+    let (mut b, _) = rootless_bundle(&user, uids, gids);
+    b.set("process.oomScoreAdj", json!(500));
+    b.set("process.args", json!(["cat", "/proc/self/oom_score_adj"]));
+    b.write();
+    let id = unique_id("rl");
+    let out = user
+        .husk(&["run", "--bundle", b.dir_str(), &id])
+        .assert_ok();
+    assert_eq!(out.stdout.trim(), "500", "{out}");
+    b.set("process.oomScoreAdj", json!(-500));
+    b.write();
+    user.husk(&["create", "--bundle", b.dir_str(), &id])
+        .assert_fails_naming("process.oomScoreAdj: -500 is below the caller's own");
+    nothing_left(&user, &b, &id);
+}
