@@ -17,6 +17,8 @@ NAMESPACE = "husk-engines"
 
 class Containerd(Engine):
     name = "containerd"
+    # The shims' sockets and ctr's fifos live there whatever the config says.
+    host_paths = ("/run/containerd",)
 
     def __init__(self, workdir, rundir, runtimes):
         super().__init__(workdir, rundir, runtimes)
@@ -85,6 +87,12 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
                 return int(fields[1]), fields[2]
         raise Failed("ctr task ls does not list " + cid)
 
+    def await_log(self, text):
+        """Waits for text in the output of the last detached task."""
+        def logged():
+            return os.path.exists(self.logs) and text in open(self.logs).read()
+        wait_for(logged, "%r in %s" % (text, self.logs))
+
     def status(self, cid, want):
         wait_for(lambda: self.task(cid)[1] == want, "task %s to be %s" % (cid, want))
 
@@ -129,10 +137,19 @@ def check_pause(c, rt):
 
 def check_kill_term(c, rt):
     cid = c.detached(rt, TRAP_TERM)
-    wait_for(lambda: os.path.exists(c.logs) and "ready" in open(c.logs).read(), "the payload's ready line")
+    c.await_log("ready")
     ok(sh(c.ctr("tasks", "kill", cid)))
     c.status(cid, "STOPPED")
     expect("got-TERM" in open(c.logs).read(), "SIGTERM did not reach the payload's trap")
+
+
+def check_kill_all(c, rt):
+    # The container's init ignores SIGTERM (pid 1 without a handler), so the
+    # task ends only if the signal reaches its child too and `wait` returns.
+    cid = c.detached(rt, "sleep 600 & echo ready; wait")
+    c.await_log("ready")
+    ok(sh(c.ctr("tasks", "kill", "--all", cid)))
+    c.status(cid, "STOPPED")
 
 
 def check_kill_delete(c, rt):
@@ -178,9 +195,14 @@ def check_ps_json(c, rt):
 def check_update(c, rt):
     cid = c.detached(rt)
     pid, _ = c.task(cid)
-    ok(go_runc(c, rt, cid, "update", "--resources=-", cid, input=json.dumps({"pids": {"limit": 42}})))
+    # Shaped as Docker's `docker update` sends it: zero means "leave as it is".
+    resources = {"memory": {"limit": 96 << 20, "reservation": 0, "kernel": 0},
+                 "cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}, "pids": {"limit": 42}}
+    ok(go_runc(c, rt, cid, "update", "--resources", "-", cid, input=json.dumps(resources)))
+    memory = cgroup_value(pid, "memory", "memory.limit_in_bytes")
+    expect(memory == str(96 << 20), "memory.limit_in_bytes after update: " + memory)
     limit = cgroup_value(pid, "pids", "pids.max")
-    expect(limit == "42", "pids.max after update --resources=-: " + limit)
+    expect(limit == "42", "pids.max after update --resources -: " + limit)
 
 
 def check_events_stats(c, rt):
@@ -198,10 +220,11 @@ CHECKS = [
     ("task ps", check_ps),
     ("task pause / resume", check_pause),
     ("task kill: SIGTERM reaches the payload", check_kill_term),
+    ("task kill --all", check_kill_all),
     ("task kill -s SIGKILL, delete", check_kill_delete),
     ("--memory-limit: OOM gives 137", check_oom),
     ("go-runc: list --format=json", check_list_json),
     ("go-runc: ps --format json", check_ps_json),
-    ("go-runc: update --resources=-", check_update),
+    ("go-runc: update --resources -", check_update),
     ("go-runc: events --stats", check_events_stats),
 ]

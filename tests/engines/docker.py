@@ -1,6 +1,6 @@
 """Docker: a private dockerd (its own data root, exec root, socket and
-managed containerd) with `--add-runtime husk=PATH`, no bridge and no
-iptables rules, driven by Debian's docker client."""
+managed containerd) with `--add-runtime husk=PATH`, no bridge, no
+iptables rules and no ip_forward change, driven by Debian's docker client."""
 
 import os
 import shutil
@@ -16,6 +16,8 @@ CLIENT = "/usr/bin/docker"
 
 class Docker(Engine):
     name = "docker"
+    # dockerd's plugin dir and its containerd's shim sockets are fixed.
+    host_paths = ("/run/docker", "/run/containerd")
 
     def __init__(self, workdir, rundir, runtimes):
         super().__init__(workdir, rundir, runtimes)
@@ -28,7 +30,7 @@ class Docker(Engine):
         os.makedirs(self.dir, exist_ok=True)
         argv = ["dockerd", "--data-root", os.path.join(self.dir, "root"), "--exec-root", self.run,
                 "--pidfile", self.run + ".pid", "-H", self.host, "--bridge", "none", "--iptables=false",
-                "--ip-masq=false", "--default-ulimit", "nofile=20000:20000"]
+                "--ip-masq=false", "--ip-forward=false", "--default-ulimit", "nofile=20000:20000"]
         for rt in self.runtimes:
             if rt.name != "runc":  # dockerd's built-in runc is the one on PATH
                 argv += ["--add-runtime", "%s=%s" % (rt.name, rt.path)]

@@ -14,7 +14,7 @@ import time
 from known import KNOWN
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HUSK = os.path.join(REPO, "target/x86_64-unknown-linux-musl/release/husk")
+HUSK = os.environ.get("HUSK") or os.path.join(REPO, "target/x86_64-unknown-linux-musl/release/husk")
 
 
 class Failed(Exception):
@@ -34,6 +34,10 @@ class Engine:
     unique to this run, and removing a check's containers after it."""
 
     name = None
+    # Fixed host paths the engine makes whatever it is told (state, socket
+    # and netns dirs); removed again when the suite found them absent.
+    host_paths = ()
+    made = ()
 
     def __init__(self, workdir, rundir, runtimes):
         self.dir = os.path.join(workdir, self.name)
@@ -51,12 +55,21 @@ class Engine:
     def before_check(self):
         self.names = []
 
+    def note_host_paths(self):
+        self.made = [p for p in self.host_paths if not os.path.exists(p)]
+
     def teardown(self):
-        """Stops the engine, then removes every private file it had."""
+        """Stops the engine, then removes every private file it had and the
+        host paths it made, unless something is still mounted in them."""
         self.shutdown()
         for path in (self.dir, self.run):
             unmount_under(path)
             shutil.rmtree(path, ignore_errors=True)
+        for path in self.made:
+            if os.path.isdir(path) and not mounts_under(path):
+                if os.path.ismount(path):
+                    subprocess.run(["umount", path], stderr=subprocess.DEVNULL)
+                shutil.rmtree(path, ignore_errors=True)
 
     def after_check(self):
         """Removes the check's containers; says which could not be removed."""
@@ -66,12 +79,15 @@ class Engine:
         return "containers left behind: " + " ".join(left) if left else None
 
 
-def unmount_under(path):
-    """Lazily unmounts whatever an engine left mounted below path, deepest first."""
+def mounts_under(path):
     path = os.path.realpath(path)
     with open("/proc/self/mountinfo") as f:
-        points = [line.split()[4] for line in f]
-    for point in sorted((p for p in points if p.startswith(path + "/")), key=len, reverse=True):
+        return [p for p in (line.split()[4] for line in f) if p.startswith(path + "/")]
+
+
+def unmount_under(path):
+    """Lazily unmounts whatever an engine left mounted below path, deepest first."""
+    for point in sorted(mounts_under(path), key=len, reverse=True):
         subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
 
 
@@ -101,8 +117,10 @@ class Result:
         self.argv, self.rc, self.out, self.err = argv, rc, out, err
 
     def describe(self):
-        text = (self.err.strip() or self.out.strip()).splitlines()
-        return "`%s` exited %s: %s" % (" ".join(self.argv[-6:]), self.rc, text[-1][:300] if text else "no output")
+        lines = (self.err.strip() or self.out.strip()).splitlines()
+        # The error line, not the usage text that may follow it.
+        text = ([l for l in lines if "rror" in l] or lines[-1:] or ["no output"])[0]
+        return "`%s` exited %s: %s" % (" ".join(self.argv[-6:]), self.rc, text[:300])
 
 
 def sh(argv, input=None, timeout=60, env=None):

@@ -22,7 +22,7 @@ KNOWN = {
     ("containerd", "go-runc: ps --format json"): EXEC,
     ("containerd", "task pause / resume"): CGROUPS,
     ("containerd", "--memory-limit: OOM gives 137"): CGROUPS,
-    ("containerd", "go-runc: update --resources=-"): CGROUPS,
+    ("containerd", "go-runc: update --resources -"): CGROUPS,
     ("containerd", "go-runc: events --stats"): CGROUPS,
     ("docker", "-d then exec (exit code)"): EXEC,
     ("docker", "top"): EXEC,

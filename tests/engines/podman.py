@@ -1,13 +1,15 @@
 """podman with conmon, configured privately: storage, run root, events and
 containers.conf all live under the suite's own directories, so nothing in
-/etc/containers or /var/lib/containers is read or changed."""
+/etc/containers is read or changed, and podman runs in a network namespace
+of the suite's own, so the default network's bridge, iptables rules and
+ip_forward setting go away with it."""
 
 import json
 import os
 import shutil
 import time
 
-from harness import TRAP_TERM, Engine, Skipped, alive, cgroup_value, expect, ok, sh, wait_for
+from harness import TRAP_TERM, Engine, Failed, Skipped, alive, cgroup_value, expect, ok, sh, wait_for
 import image
 
 SECCOMP_DENY_MKDIR = {
@@ -24,6 +26,9 @@ CAP_BITS = {"CHOWN": 0, "DAC_OVERRIDE": 1, "FOWNER": 3, "FSETID": 4, "KILL": 5, 
 
 class Podman(Engine):
     name = "podman"
+    # The lock-file dir appears whatever network_config_dir says; netavark
+    # keeps its IPAM db in /run/containers and container netns in /run/netns.
+    host_paths = ("/etc/containers/networks", "/run/containers", "/run/netns")
 
     def setup(self):
         if not shutil.which("podman") or not shutil.which("conmon"):
@@ -35,11 +40,18 @@ class Podman(Engine):
         self.seccomp = os.path.join(self.dir, "deny-mkdir.json")
         with open(self.seccomp, "w") as f:
             json.dump(SECCOMP_DENY_MKDIR, f)
+        open(self.netns, "w").close()
+        ok(sh(["unshare", "--net=" + self.netns, "ip", "link", "set", "lo", "up"]))
         ok(sh(self.podman("load", "-i", self.image), timeout=120))
 
     @property
     def conf(self):
         return os.path.join(self.dir, "containers.conf")
+
+    @property
+    def netns(self):
+        """A bind mount that keeps the suite's network namespace; teardown unmounts it."""
+        return os.path.join(self.run, "netns")
 
     def containers_conf(self):
         # This machine has no CAP_SYS_RESOURCE and a nofile hard limit of
@@ -73,7 +85,7 @@ runtime_supports_json = [{supports_json}]
         return env
 
     def podman(self, *args, runtime=None):
-        argv = ["podman", "--root", os.path.join(self.dir, "storage"), "--runroot", self.run + "/storage",
+        argv = ["nsenter", "--net=" + self.netns, "podman", "--root", os.path.join(self.dir, "storage"), "--runroot", self.run + "/storage",
                 "--storage-driver", "overlay"]
         if runtime:
             argv += ["--runtime", runtime]
@@ -89,9 +101,16 @@ runtime_supports_json = [{supports_json}]
         return sh(self.podman("container", "exists", name), env=self.env()).rc != 1
 
     def shutdown(self):
-        if os.path.exists(self.conf):
+        if os.path.ismount(self.netns):
             sh(self.podman("rm", "-a", "-f", "-t", "0"), env=self.env(), timeout=120)
             sh(self.podman("system", "reset", "-f"), env=self.env(), timeout=120)
+        # conmon runs `podman container cleanup` when a container exits; let
+        # those finish before the host paths they touch are removed.
+        storage = os.path.join(self.dir, "storage")
+        try:
+            wait_for(lambda: not processes_mentioning(storage), "podman cleanup processes to finish")
+        except Failed:
+            pass
 
     # Helpers the checks share.
 
@@ -113,6 +132,18 @@ runtime_supports_json = [{supports_json}]
 
     def checks(self):
         return CHECKS
+
+
+def processes_mentioning(text):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if text.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
 
 
 def payload(engine, rt, *args, input=None):
