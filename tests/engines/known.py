@@ -4,7 +4,6 @@ says when one passes so it can be dropped from here."""
 
 EXEC = "husk has no terminals, exec or ps yet (issue 3)"
 CGROUPS = "husk sets no cgroup limits and has no pause, update or events yet (issue 4)"
-SECCOMP = "husk installs no seccomp filter yet (issue 7)"
 
 KNOWN = {
     ("podman", "-d then exec (exit code, exec -i)"): EXEC,
@@ -15,8 +14,6 @@ KNOWN = {
     ("podman", "--memory: OOM gives 137"): CGROUPS,
     ("podman", "--pids-limit"): CGROUPS,
     ("podman", "--cpus"): CGROUPS,
-    ("podman", "default seccomp profile"): SECCOMP,
-    ("podman", "--security-opt seccomp=FILE / unconfined"): SECCOMP,
     ("containerd", "run -d, task exec (exit code)"): EXEC,
     ("containerd", "task ps"): EXEC,
     ("containerd", "go-runc: ps --format json"): EXEC,
@@ -30,5 +27,4 @@ KNOWN = {
     ("docker", "pause / unpause"): CGROUPS,
     ("docker", "update --memory"): CGROUPS,
     ("docker", "--memory: OOM gives 137"): CGROUPS,
-    ("docker", "default seccomp profile"): SECCOMP,
 }
