@@ -199,17 +199,6 @@ fn a_closed_preserved_fd_is_refused_before_anything_is_made() {
 }
 
 #[test]
-fn a_terminal_config_is_refused_until_terminals_exist() {
-    let mut bundle = Bundle::new();
-    bundle.set("process.terminal", json!(true));
-    bundle.write();
-    let id = bundle.id();
-    let out = bundle.create(&id).assert_code(1);
-    assert!(out.stderr.contains("process.terminal"), "{out}");
-    bundle.assert_clean(&id);
-}
-
-#[test]
 fn systemd_cgroup_driver_is_refused_for_create_naming_it() {
     let bundle = Bundle::new();
     bundle.write();

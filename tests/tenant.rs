@@ -126,23 +126,24 @@ fn missing_program_is_127_and_leaves_nothing() {
 }
 
 #[test]
-fn stopped_container_is_not_running() {
+fn stopped_container_is_refused_in_runcs_words() {
     let mut bundle = Bundle::writable();
     let id = running(&mut bundle);
     husk(&["kill", &id, "KILL"]).assert_ok();
     wait_status(&id, "stopped");
     let err = tenant(&id, process(&["true"])).unwrap_err();
-    assert!(matches!(err, ContainerError::NotRunning(_)), "{err:?}");
-    assert_eq!(err.to_string(), format!("container not running: {id}"));
+    assert!(matches!(err, ContainerError::WrongStatus { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "cannot exec in a stopped container");
 }
 
+/// As with runc: the namespaces exist once init is parked, so a tenant may join them.
 #[test]
-fn created_container_is_not_running() {
+fn created_container_takes_a_tenant() {
     let bundle = Bundle::new();
     let id = bundle.id();
     bundle.create(&id).assert_ok();
-    let err = tenant(&id, process(&["true"])).unwrap_err();
-    assert!(matches!(err, ContainerError::NotRunning(_)), "{err:?}");
+    assert_eq!(tenant(&id, process(&["sh", "-c", "exit 4"])).unwrap(), 4);
+    assert_eq!(state(&id)["status"], "created");
 }
 
 #[test]

@@ -114,6 +114,25 @@ impl Cgroup {
         Ok(())
     }
 
+    /// The existing sub-cgroup `sub` (relative, inside this one) in every hierarchy.
+    pub fn sub(&self, sub: &Path) -> Result<Cgroup, CgroupError> {
+        let inside = sub
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let dirs: Vec<PathBuf> = self.dirs.iter().map(|d| d.join(sub)).collect();
+        match dirs.iter().find(|d| !inside || !d.is_dir()) {
+            Some(d) => Err(CgroupError::io(
+                "join sub-cgroup",
+                d,
+                io::Error::from_raw_os_error(libc::ENOENT),
+            )),
+            None => Ok(Cgroup {
+                dirs,
+                created: Vec::new(),
+            }),
+        }
+    }
+
     /// Every process in the cgroup and its sub-cgroups, as the first hierarchy lists them.
     pub fn pids(&self) -> Result<Vec<libc::pid_t>, CgroupError> {
         match self.dirs.first() {

@@ -13,22 +13,31 @@ Creates a container from a bundle; its process waits until `husk start ID`.
 
   --bundle, -b DIR       the bundle (default: the current directory)
   --pid-file FILE        write the container's pid here once it waits
-  --console-socket PATH  (terminals are not supported yet)
+  --console-socket PATH  send the pty master here (process.terminal)
   --preserve-fds N       pass fds 3..3+N on to the container
   --no-pivot             move the rootfs with MS_MOVE and chroot instead of pivot_root
   --no-new-keyring       keep the caller's session keyring";
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
-    let mut opts = CreateOptions {
-        root: g.root.clone(),
-        rootless: g.rootless,
-        bundle: PathBuf::from("."),
-        ..Default::default()
-    };
+    let mut opts = options(g);
     let ids = super::parse(rest, "create", HELP, |a, p| create_flag(&mut opts, a, p))?;
     opts.id = flags::one_id(ids, "create")?;
     container::create(&opts).map_err(failure)?;
     Ok(0)
+}
+
+/// The defaults of `create` and `run`, with the socket-activation fds systemd passed to this
+/// process (LISTEN_FDS, for LISTEN_PID = us) to hand on.
+pub fn options(g: &Global) -> CreateOptions {
+    let env_number = |name| std::env::var(name).ok()?.parse::<i32>().ok();
+    let ours = env_number("LISTEN_PID") == Some(std::process::id() as i32);
+    CreateOptions {
+        root: g.root.clone(),
+        bundle: PathBuf::from("."),
+        listen_fds: env_number("LISTEN_FDS").filter(|_| ours).unwrap_or(0),
+        rootless: g.rootless,
+        ..Default::default()
+    }
 }
 
 /// Reads one flag that `create` and `run` share; false if `a` is not one of them.
@@ -40,11 +49,7 @@ pub fn create_flag(opts: &mut CreateOptions, a: &Flag, p: &mut Parser) -> Result
         a if a.is(None, "no-pivot") => opts.no_pivot = true,
         a if a.is(None, "no-new-keyring") => opts.no_new_keyring = true,
         a if a.is(None, "console-socket") => {
-            return Err(flags::UsageError(format!(
-                "--console-socket {}: terminals are not supported yet",
-                flags::string(p)?
-            ))
-            .into())
+            opts.console_socket = Some(PathBuf::from(flags::string(p)?))
         }
         _ => return Ok(false),
     }

@@ -22,21 +22,27 @@ impl From<lexopt::Error> for UsageError {
 }
 
 /// `-name...` with more than one letter is a long flag, as in Go's flag package; `--` ends
-/// flags. `stop_after_positional` keeps a command line after the first operand untouched.
+/// flags. `stop_after_positional` keeps a command line after the first operand untouched;
+/// the argument after a flag named in `valued` (space-separated names) is that flag's value,
+/// never an operand.
 pub fn normalize(
     args: impl IntoIterator<Item = OsString>,
     stop_after_positional: bool,
+    valued: &str,
 ) -> Vec<OsString> {
     let mut out = Vec::new();
-    let mut flags_done = false;
+    let (mut flags_done, mut value_next) = (false, false);
     for a in args {
-        let s = a.to_string_lossy();
-        if flags_done || s == "-" || !s.starts_with('-') {
-            flags_done |= stop_after_positional && !s.starts_with('-');
+        let s = a.to_string_lossy().into_owned();
+        if flags_done || value_next || s == "-" || !s.starts_with('-') {
+            flags_done |= stop_after_positional && !value_next && !s.starts_with('-');
+            value_next = false;
             out.push(a);
             continue;
         }
         flags_done = s == "--";
+        let name = s.trim_start_matches('-');
+        value_next = valued.split(' ').any(|v| v == name);
         let go_long = !s.starts_with("--") && s.len() > 2;
         out.push(if go_long {
             OsString::from(format!("-{s}"))
@@ -107,7 +113,7 @@ mod tests {
     use super::*;
 
     fn n(v: &[&str], stop: bool) -> Vec<String> {
-        normalize(v.iter().map(OsString::from), stop)
+        normalize(v.iter().map(OsString::from), stop, "root e")
             .into_iter()
             .map(|s| s.into_string().unwrap())
             .collect()
@@ -131,6 +137,10 @@ mod tests {
     #[test]
     fn operands_and_after_double_dash_are_untouched() {
         assert_eq!(n(&["id", "-la"], true), ["id", "-la"]);
+        assert_eq!(
+            n(&["-root", "/r", "-e", "A=1", "exec", "id", "-la"], true),
+            ["--root", "/r", "-e", "A=1", "exec", "id", "-la"]
+        );
         assert_eq!(n(&["--", "-abc"], false), ["--", "-abc"]);
     }
 }

@@ -2,9 +2,12 @@
 
 mod create;
 mod delete;
+mod exec;
+mod features;
 mod flags;
 mod kill;
 mod list;
+mod ps;
 mod run;
 mod spec;
 mod start;
@@ -42,13 +45,14 @@ impl<E: fmt::Display> From<E> for Failure {
 
 const USAGE: &str = "usage: husk [global flags] COMMAND [flags] [ID]
 
-commands: create, start, run, state, kill, delete, list, spec
+commands: create, start, run, exec, state, kill, delete, list, ps, features, spec
 global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json, --debug,
               --systemd-cgroup, --rootless true|false|auto, --version, --help";
 
 /// Runs the command line; returns the process exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let mut p = Parser::from_args(flags::normalize(args, false));
+    let valued = "root log log-format rootless criu";
+    let mut p = Parser::from_args(flags::normalize(args, true, valued));
     let result = global(&mut p).and_then(|(g, cmd, rest)| dispatch(&g, &cmd, rest));
     match result {
         Ok(code) => code,
@@ -184,6 +188,9 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
         "kill" => kill::run(g, rest),
         "delete" => delete::run(g, rest),
         "list" => list::run(g, rest),
+        "exec" => exec::run(g, rest),
+        "features" => features::run(g, rest),
+        "ps" => ps::run(g, rest),
         "spec" => spec::run(g, rest),
         _ => Err(UsageError(format!("unknown command {cmd:?}\n{USAGE}")).into()),
     }
@@ -202,12 +209,7 @@ pub fn help(text: &str) -> ! {
     std::process::exit(0);
 }
 
-fn take(
-    flag: Flag,
-    p: &mut Parser,
-    on_flag: &mut impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
-    command: &str,
-) -> Result<(), Failure> {
+fn take(flag: Flag, p: &mut Parser, on_flag: &mut OnFlag, command: &str) -> Result<(), Failure> {
     match on_flag(&flag, p)? {
         true => Ok(()),
         false => Err(flags::unknown(&flag, command).into()),
@@ -222,14 +224,52 @@ pub fn parse(
     help_text: &str,
     mut on_flag: impl FnMut(&Flag, &mut Parser) -> Result<bool, Failure>,
 ) -> Result<Vec<String>, Failure> {
-    let mut p = Parser::from_args(rest);
+    read(rest, command, help_text, None, &mut on_flag)
+}
+
+/// Reads flags through `dyn`, so the parser is compiled once and not per subcommand.
+type OnFlag<'a> = dyn FnMut(&Flag, &mut Parser) -> Result<bool, Failure> + 'a;
+
+/// Reads flags up to the first operand (the container id) and returns it with everything after
+/// it untouched: the command line of `exec` and the `ps` arguments. `valued` names the flags
+/// that take a value, space-separated.
+pub fn parse_head(
+    rest: Vec<OsString>,
+    command: &str,
+    help_text: &str,
+    valued: &str,
+    on_flag: &mut OnFlag,
+) -> Result<(String, Vec<String>), Failure> {
+    let mut operands = read(rest, command, help_text, Some(valued), on_flag)?.into_iter();
+    match operands.next() {
+        Some(id) => Ok((id, operands.collect())),
+        None => Err(UsageError(format!("{command}: the container id is missing")).into()),
+    }
+}
+
+/// With `head` (the valued flags), everything after the first operand is taken as it is.
+fn read(
+    rest: Vec<OsString>,
+    command: &str,
+    help_text: &str,
+    head: Option<&str>,
+    on_flag: &mut OnFlag,
+) -> Result<Vec<String>, Failure> {
+    let mut p = Parser::from_args(flags::normalize(rest, head.is_some(), head.unwrap_or("")));
     let mut operands = Vec::new();
     while let Some(arg) = p.next()? {
         match arg {
             Arg::Short('h') | Arg::Long("help") => help(help_text),
-            Arg::Value(v) => operands.push(v.string()?),
-            Arg::Short(c) => take(Flag::Short(c), &mut p, &mut on_flag, command)?,
-            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, &mut on_flag, command)?,
+            Arg::Value(v) => {
+                operands.push(v.string()?);
+                if head.is_some() {
+                    for a in p.raw_args()? {
+                        operands.push(a.string()?);
+                    }
+                }
+            }
+            Arg::Short(c) => take(Flag::Short(c), &mut p, on_flag, command)?,
+            Arg::Long(l) => take(Flag::Long(l.to_string()), &mut p, on_flag, command)?,
         }
     }
     Ok(operands)

@@ -1,10 +1,9 @@
 //! `husk run`: create and start, then (unless detached) wait and exit as the container does.
 
-use super::create::{create_flag, failure};
+use super::create::{create_flag, failure, options};
 use super::{flags, Failure, Global};
-use husk::container::{self, CreateOptions};
+use husk::container;
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 const HELP: &str = "usage: husk run [flags] ID
 
@@ -17,12 +16,7 @@ status (128+N when signal N killed it) and deletes it.
   and every flag of `husk create`";
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
-    let mut opts = CreateOptions {
-        root: g.root.clone(),
-        rootless: g.rootless,
-        bundle: PathBuf::from("."),
-        ..Default::default()
-    };
+    let mut opts = options(g);
     let (mut detach, mut keep) = (false, false);
     let ids = super::parse(rest, "run", HELP, |a, p| {
         match a {

@@ -21,11 +21,6 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
         .process
         .as_ref()
         .ok_or_else(|| config("process: missing"))?;
-    if process.terminal {
-        return Err(config(
-            "process.terminal: true needs a pseudo-terminal, which husk cannot allocate yet",
-        ));
-    }
     super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
     check_oom_score_adj(process.oom_score_adj)?;
     warn_unapplied_resources(linux);

@@ -3,7 +3,7 @@
 use super::dir::StateDir;
 use super::init_config::{InitConfig, Launch};
 use super::saved::{proc_start, Saved};
-use super::{bootstrap, devices, hooks, id, idmapped, Container, ContainerError};
+use super::{bootstrap, console, devices, hooks, id, idmapped, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::process::spawn::Child;
 use crate::spec::{self, Seccomp, Spec, State, Status};
@@ -21,6 +21,11 @@ pub struct CreateOptions {
     pub bundle: PathBuf,
     pub pid_file: Option<PathBuf>,
     pub preserve_fds: i32,
+    /// Socket-activation fds (systemd's LISTEN_FDS): passed on at 3.. ahead of the preserved
+    /// ones, with LISTEN_FDS and LISTEN_PID=1 added to the process's environment.
+    pub listen_fds: i32,
+    /// Where to send the pty master when process.terminal is set (runc's --console-socket).
+    pub console_socket: Option<PathBuf>,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
     /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
@@ -31,19 +36,34 @@ pub struct CreateOptions {
 }
 
 pub fn create(opts: &CreateOptions) -> Result<Container, ContainerError> {
-    check_preserved_fds(opts.preserve_fds)?;
+    create_with(opts, None)
+}
+
+/// `foreground`: for a `run` that stays attached, the socket end init sends a pty master to.
+pub(super) fn create_with(
+    opts: &CreateOptions,
+    foreground: Option<OwnedFd>,
+) -> Result<Container, ContainerError> {
+    let passed = opts.listen_fds.max(0) + opts.preserve_fds;
+    check_preserved_fds(passed)?;
     id::validate(&opts.id)?;
     let bundle = absolute(&opts.bundle)?;
-    let spec = spec::load(&bundle.join("config.json"))?;
+    let mut spec = spec::load(&bundle.join("config.json"))?;
     spec::validate(&spec, &bundle)?;
     super::check::check(&spec)?;
+    let process = spec.process.as_mut().expect("checked");
+    if opts.listen_fds > 0 {
+        process.env.push(format!("LISTEN_FDS={}", opts.listen_fds));
+        process.env.push("LISTEN_PID=1".into());
+    }
+    let console = console::socket(process.terminal, opts.console_socket.as_deref(), foreground)?;
     let dir = StateDir::create(&opts.root, &opts.id)?;
     let mut undo = Undo {
         dir: Some(dir),
         cgroup: None,
         child: None,
     };
-    let saved = build(opts, &bundle, spec, &mut undo)?;
+    let saved = build(opts, &bundle, spec, console, &mut undo)?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })
 }
@@ -52,8 +72,10 @@ fn build(
     opts: &CreateOptions,
     bundle: &Path,
     spec: Spec,
+    console: Option<OwnedFd>,
     undo: &mut Undo,
 ) -> Result<Saved, ContainerError> {
+    let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
     let mut cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
@@ -77,7 +99,7 @@ fn build(
         .unwrap_or(Path::new("/proc/self/exe"));
     let child = undo
         .child
-        .insert(Child::spawn(exe, opts.preserve_fds, Some(&fifo))?);
+        .insert(Child::spawn(exe, passed, Some(&fifo), console.as_ref())?);
     cgroup.add(child.first)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     let trees = idmapped::trees(&spec, bundle, pid, exe)?;
@@ -110,13 +132,14 @@ fn build(
         rootfs: saved.rootfs.clone(),
         state: saved.state(Status::Creating),
         fifo_fd: child.fifo_fd.expect("spawned with the exec fifo"),
-        preserve_fds: opts.preserve_fds,
+        preserve_fds: passed,
+        console_fd: child.console_fd,
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
     };
     let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     child.finish(
-        &Launch::Init(cfg),
+        &Launch::Init(Box::new(cfg)),
         &trees,
         || hooks::runtime(&saved).map_err(|e| e.to_string()),
         |fd| hand_listener(seccomp, pid, &saved.state(Status::Creating), fd),
@@ -166,7 +189,7 @@ fn rootless_cgroup(cgroup: &mut Cgroup, linux: &crate::spec::Linux) -> Result<()
 
 /// Every fd the caller asked to pass on must be open before husk opens anything: a closed one
 /// would be taken by husk's own files, and the container would receive those instead.
-fn check_preserved_fds(n: i32) -> Result<(), ContainerError> {
+pub(super) fn check_preserved_fds(n: i32) -> Result<(), ContainerError> {
     let (limit, _) = crate::sys::proc::getrlimit(libc::RLIMIT_NOFILE as _).unwrap_or((1024, 1024));
     if n < 0 || n as u64 + 3 > limit {
         return Err(ContainerError::Config(format!(
@@ -207,7 +230,7 @@ fn absolute(bundle: &Path) -> Result<PathBuf, ContainerError> {
 }
 
 /// Written whole or not at all: callers such as conmon take a partial pid file for a pid.
-fn write_pid_file(path: &Path, pid: libc::pid_t) -> Result<(), ContainerError> {
+pub(super) fn write_pid_file(path: &Path, pid: libc::pid_t) -> Result<(), ContainerError> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.husk-tmp"));
     fs::write(&tmp, pid.to_string()).map_err(|e| ContainerError::io("write pid file", &tmp, e))?;

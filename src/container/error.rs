@@ -69,6 +69,16 @@ impl fmt::Display for ContainerError {
                     "cannot delete container {id} that is not stopped: {status}"
                 )
             }
+            WrongStatus {
+                action: "exec",
+                status: Status::Paused,
+                ..
+            } => f.write_str("cannot exec in a paused container (use --ignore-paused to override)"),
+            WrongStatus {
+                action: "exec",
+                status,
+                ..
+            } => write!(f, "cannot exec in a {status} container"),
             WrongStatus { id, action, status } => {
                 write!(f, "cannot {action} container {id}: it is {status}")
             }

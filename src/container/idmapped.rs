@@ -52,7 +52,7 @@ fn open_userns(pid: libc::pid_t) -> Result<OwnedFd, ContainerError> {
 
 /// A user namespace with the mount's own maps, made by a husk init that is killed again.
 fn own_userns(exe: &Path, m: &Mount) -> Result<OwnedFd, ContainerError> {
-    let mut child = Child::spawn(exe, 0, None)?;
+    let mut child = Child::spawn(exe, 0, None, None)?;
     let ns = child.user_namespace(IdMaps {
         uids: &m.uid_mappings,
         gids: &m.gid_mappings,

@@ -6,16 +6,16 @@ use super::init_config::{InitConfig, Launch, TenantConfig};
 use crate::process::channel::{kind, Channel, ChannelError};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError};
-use crate::process::{exec, lsm, setup};
+use crate::process::{console, exec, lsm, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::seccomp::{self, Program, SeccompError};
-use crate::spec::{Seccomp, Spec, Status};
+use crate::spec::{Process, Seccomp, Spec, Status};
 use crate::sys::{fd, uts};
 use std::convert::Infallible;
 use std::fmt;
 use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
 #[derive(Debug)]
@@ -59,7 +59,7 @@ from_error!(
 /// Runs as the container's init or a tenant; never returns. Errors before `start` (and every
 /// error of a tenant) go to the runtime over the init socket, errors after it (a
 /// startContainer hook, execve) into the exec fifo that `husk start` is reading.
-pub fn run(sock: std::os::fd::RawFd) -> ! {
+pub fn run(sock: RawFd) -> ! {
     let chan = match fd::adopt(sock) {
         Ok(fd) => Channel(UnixStream::from(fd)),
         Err(e) => fail_early(e),
@@ -90,7 +90,7 @@ fn fail_early(e: io::Error) -> ! {
 
 fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
     match chan.expect_json(kind::CONFIG)? {
-        Launch::Init(cfg) => init(chan, cfg, fifo),
+        Launch::Init(cfg) => init(chan, *cfg, fifo),
         Launch::Tenant(cfg) => tenant(chan, &cfg),
     }
 }
@@ -100,10 +100,24 @@ fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible
 fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
     std::env::set_current_dir("/")
         .map_err(|e| InitError::Io("chdir to the container's root", e))?;
+    if let Some(sock) = cfg.console_fd {
+        console::attach(terminal(sock, &cfg.process)?)?;
+    }
     let filter = compile(cfg.seccomp.as_ref())?;
-    let mut prepared = setup::prepare(&cfg.process, cfg.personality.as_ref(), 0, false, filter)?;
+    let mut prepared = setup::prepare(
+        &cfg.process,
+        cfg.personality.as_ref(),
+        cfg.preserve_fds,
+        false,
+        filter,
+    )?;
     hand_listener(chan, &mut prepared)?;
-    Err(exec::exec(prepared, 0).into())
+    Err(exec::exec(prepared, cfg.preserve_fds).into())
+}
+
+fn terminal(sock: RawFd, process: &Process) -> Result<OwnedFd, InitError> {
+    let sock = fd::adopt(sock).map_err(|e| InitError::Io("console socket", e))?;
+    Ok(console::allocate(sock, process.console_size)?)
 }
 
 fn compile(config: Option<&Seccomp>) -> Result<Option<Program>, SeccompError> {
@@ -144,9 +158,14 @@ fn init(
         &crate::spec::to_json(&cfg.state),
     )?;
     rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
+    let process = spec.process.clone().unwrap_or_default();
+    if let Some(sock) = cfg.console_fd {
+        let pty = terminal(sock, &process)?;
+        rootfs::console(pty.as_fd())?;
+        console::attach(pty)?;
+    }
     rootfs::finalize(spec)?;
     set_names(spec)?;
-    let process = spec.process.clone().unwrap_or_default();
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
     let filter = compile(spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()))?;
     let mut prepared = setup::prepare(
@@ -200,7 +219,7 @@ fn set_names(spec: &Spec) -> Result<(), InitError> {
 /// "1" follows right before execve, so a `start` that sees only "0" knows init died first). The
 /// fifo stays open (close-on-exec) so `start` sees its end only once the payload runs, after
 /// the startContainer hooks.
-fn wait_for_start(fifo_fd: std::os::fd::RawFd) -> Result<std::fs::File, InitError> {
+fn wait_for_start(fifo_fd: RawFd) -> Result<std::fs::File, InitError> {
     let path = format!("/proc/self/fd/{fifo_fd}");
     let mut fifo = OpenOptions::new()
         .write(true)

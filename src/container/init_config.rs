@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Launch {
-    Init(InitConfig),
-    Tenant(TenantConfig),
+    Init(Box<InitConfig>),
+    Tenant(Box<TenantConfig>),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -22,6 +22,8 @@ pub struct InitConfig {
     /// O_PATH fd of the exec fifo, opened for writing once `start` reads it.
     pub fifo_fd: RawFd,
     pub preserve_fds: i32,
+    /// The console socket, when process.terminal asks for a pty.
+    pub console_fd: Option<RawFd>,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
 }
@@ -35,4 +37,6 @@ pub struct TenantConfig {
     pub personality: Option<Personality>,
     /// The container's seccomp profile, which binds every process in it.
     pub seccomp: Option<Seccomp>,
+    pub preserve_fds: i32,
+    pub console_fd: Option<RawFd>,
 }

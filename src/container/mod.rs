@@ -3,11 +3,15 @@
 mod bootstrap;
 mod builder;
 mod check;
+mod console;
 mod create;
 mod delete;
 mod devices;
 pub mod dir;
 mod error;
+mod exec;
+mod features;
+mod foreground;
 mod hooks;
 pub mod id;
 mod idmapped;
@@ -24,6 +28,8 @@ pub use builder::ContainerBuilder;
 pub use create::{create, CreateOptions};
 pub use delete::delete;
 pub use error::ContainerError;
+pub use exec::{exec_process, ExecProcess, ProcessFlags};
+pub use features::features;
 pub use kill::kill;
 pub use run::run;
 pub use tenant::TenantBuilder;
@@ -77,6 +83,18 @@ pub fn list(root: &Path) -> Vec<State> {
         .collect();
     states.sort_by(|a, b| a.id.cmp(&b.id));
     states
+}
+
+/// The pids in container `id`'s cgroup, read without waiting for its lock.
+pub fn pids(root: &Path, id: &str) -> Result<Vec<libc::pid_t>, ContainerError> {
+    id::validate(id)?;
+    Ok(dir::load(&root.join(id))?.cgroup.pids()?)
+}
+
+/// `ps ARGS` of the host, cut down to container `id`'s processes.
+pub fn ps_table(root: &Path, id: &str, args: &[String]) -> Result<String, ContainerError> {
+    let pids = pids(root, id)?;
+    crate::process::ps::table(args, &pids).map_err(|e| ContainerError::Config(e.to_string()))
 }
 
 /// The state of one container, read without waiting for its lock.

@@ -1,21 +1,29 @@
-//! Tenants: extra processes run inside a running container, joined to its namespaces and
-//! cgroup, and waited for. The core of `husk exec`.
+//! Tenants: extra processes run inside a container, joined to its namespaces and cgroup: the
+//! core of `husk exec`. In the foreground the tenant is waited for (its terminal relayed);
+//! detached, it is left running once it has exec'd.
 
 use super::init_config::{Launch, TenantConfig};
 use super::saved::Saved;
-use super::{bootstrap, Container, ContainerError};
+use super::{bootstrap, console, foreground, Container, ContainerError};
 use crate::process::spawn::Child;
 use crate::spec::{Process, Status};
-use crate::sys::wait;
+use crate::sys::{fd, signal, wait};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-/// Runs one process in a running container: `ContainerBuilder::new("id").tenant(p).run()`.
+/// Runs one process in a container: `ContainerBuilder::new("id").tenant(p).run()`.
 #[derive(Debug, Clone)]
 pub struct TenantBuilder {
     root: PathBuf,
     id: String,
     process: Process,
     binary: PathBuf,
+    detach: bool,
+    pid_file: Option<PathBuf>,
+    console_socket: Option<PathBuf>,
+    preserve_fds: i32,
+    ignore_paused: bool,
+    sub_cgroup: Option<PathBuf>,
 }
 
 impl TenantBuilder {
@@ -25,6 +33,12 @@ impl TenantBuilder {
             id,
             process,
             binary: PathBuf::from("/proc/self/exe"),
+            detach: false,
+            pid_file: None,
+            console_socket: None,
+            preserve_fds: 0,
+            ignore_paused: false,
+            sub_cgroup: None,
         }
     }
 
@@ -35,16 +49,91 @@ impl TenantBuilder {
         self
     }
 
-    /// Starts the process, waits for it and returns its exit status (128 + N when signal N
-    /// killed it). This process becomes a child subreaper, so that it can wait for a tenant
-    /// that nsexec forked into the container's pid namespace.
+    /// Return once the process runs instead of waiting for it.
+    pub fn detach(mut self, yes: bool) -> Self {
+        self.detach = yes;
+        self
+    }
+
+    /// Where to write the process's pid once it runs.
+    pub fn pid_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.pid_file = Some(path.as_ref().into());
+        self
+    }
+
+    /// Where a detached process with `terminal` sends its pty master.
+    pub fn console_socket(mut self, path: impl AsRef<Path>) -> Self {
+        self.console_socket = Some(path.as_ref().into());
+        self
+    }
+
+    /// Pass fds 3..3+n of this process on to the tenant.
+    pub fn preserve_fds(mut self, n: i32) -> Self {
+        self.preserve_fds = n;
+        self
+    }
+
+    /// Run in a paused container too (the process starts frozen).
+    pub fn ignore_paused(mut self, yes: bool) -> Self {
+        self.ignore_paused = yes;
+        self
+    }
+
+    /// Join this existing sub-cgroup of the container's (in every hierarchy) instead.
+    pub fn sub_cgroup(mut self, path: impl AsRef<Path>) -> Self {
+        self.sub_cgroup = Some(path.as_ref().into());
+        self
+    }
+
+    /// Starts the process. In the foreground, waits for it and returns its exit status (128 + N
+    /// when signal N killed it), relaying its terminal to this process's stdio; this process
+    /// becomes a child subreaper to wait for a tenant nsexec forked into the container's pid
+    /// namespace, and holds every signal meanwhile to pass it on. Detached, returns 0 once the
+    /// process has exec'd.
     pub fn run(&self) -> Result<i32, ContainerError> {
-        let saved = running(Container::load(&self.root, &self.id)?)?;
+        if self.detach {
+            return self.launch(None).map(|_| 0);
+        }
         wait::set_child_subreaper()
             .map_err(|e| ContainerError::io("prctl", "PR_SET_CHILD_SUBREAPER", e))?;
-        let mut undo = Undo(Some(Child::spawn(&self.binary, 0, None)?));
+        let held = signal::block(&signal::SigSet::full())
+            .map_err(|e| ContainerError::io("block", "signals", e))?;
+        let result = self.foreground();
+        let _ = signal::restore(&held);
+        result
+    }
+
+    fn foreground(&self) -> Result<i32, ContainerError> {
+        let (ours, theirs) =
+            fd::socketpair().map_err(|e| ContainerError::io("socketpair", "", e))?;
+        let pid = self.launch(Some(theirs))?;
+        let master = match self.process.terminal {
+            true => Some(console::receive(&ours)?),
+            false => None,
+        };
+        foreground::supervise(pid, master)
+    }
+
+    /// Starts the process and returns its pid once it has exec'd.
+    fn launch(&self, foreground: Option<OwnedFd>) -> Result<libc::pid_t, ContainerError> {
+        let saved = self.target()?;
+        let console = console::socket(
+            self.process.terminal,
+            self.console_socket.as_deref(),
+            foreground,
+        )?;
+        super::create::check_preserved_fds(self.preserve_fds)?;
+        let mut undo = Undo(Some(Child::spawn(
+            &self.binary,
+            self.preserve_fds,
+            None,
+            console.as_ref(),
+        )?));
         let child = undo.0.as_mut().expect("set above");
-        saved.cgroup.add(child.first)?;
+        match &self.sub_cgroup {
+            Some(sub) => saved.cgroup.sub(sub)?.add(child.first)?,
+            None => saved.cgroup.add(child.first)?,
+        }
         let linux = saved.config.linux.clone().unwrap_or_default();
         let pid = child.bootstrap(
             &bootstrap::join(saved.pid, &linux, self.process.oom_score_adj),
@@ -58,26 +147,39 @@ impl TenantBuilder {
         let tenant = TenantConfig {
             process: self.process.clone(),
             personality: linux.personality,
+            preserve_fds: self.preserve_fds,
+            console_fd: child.console_fd,
             seccomp: linux.seccomp,
         };
         let state = saved.state(Status::Running);
-        child.hand_over(&Launch::Tenant(tenant.clone()), |fd| {
-            super::create::hand_listener(tenant.seccomp.as_ref(), pid, &state, fd)
+        let seccomp = tenant.seccomp.clone();
+        child.hand_over(&Launch::Tenant(Box::new(tenant)), |fd| {
+            super::create::hand_listener(seccomp.as_ref(), pid, &state, fd)
         })?;
         undo.0 = None;
-        let status = wait::waitpid(pid)
-            .map_err(|e| ContainerError::io("wait for tenant", format!("pid {pid}"), e))?;
-        Ok(wait::exit_code(status))
+        if let Some(p) = &self.pid_file {
+            super::create::write_pid_file(p, pid)?;
+        }
+        Ok(pid)
     }
-}
 
-/// The container's saved state, with its lock released: a tenant may run for as long as the
-/// container does, and other commands (kill, state) must still get at it meanwhile.
-fn running(c: Container) -> Result<Saved, ContainerError> {
-    if c.status() != Status::Running {
-        return Err(ContainerError::NotRunning(c.saved.id));
+    /// The container's saved state, with its lock released: a tenant may run for as long as
+    /// the container does, and other commands (kill, state) must still get at it meanwhile.
+    fn target(&self) -> Result<Saved, ContainerError> {
+        let c = Container::load(&self.root, &self.id)?;
+        match c.status() {
+            Status::Created | Status::Running => {}
+            Status::Paused if self.ignore_paused => {}
+            status => {
+                return Err(ContainerError::WrongStatus {
+                    id: self.id.clone(),
+                    action: "exec",
+                    status,
+                })
+            }
+        }
+        Ok(c.unlock())
     }
-    Ok(c.unlock())
 }
 
 /// A tenant that failed before exec is killed and reaped.

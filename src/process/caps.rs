@@ -5,7 +5,7 @@ use crate::spec::Capabilities;
 use crate::sys::caps as sys;
 
 /// Kernel capability names indexed by number, up to CAP_CHECKPOINT_RESTORE (Linux 5.9).
-const NAMES: [&str; 41] = [
+pub const NAMES: [&str; 41] = [
     "CAP_CHOWN",
     "CAP_DAC_OVERRIDE",
     "CAP_DAC_READ_SEARCH",

@@ -77,7 +77,7 @@ impl Channel {
     /// An empty frame of `kind`, then `fd` (one byte with SCM_RIGHTS).
     pub fn send_fd(&self, kind: u32, fd: BorrowedFd<'_>) -> Result<(), ChannelError> {
         self.send(kind, &[])?;
-        crate::sys::fd::send_fds(&self.0, &[fd.as_raw_fd()]).map_err(ChannelError::Io)
+        crate::sys::fd::send_fds(&self.0, &[fd.as_raw_fd()], &[0]).map_err(ChannelError::Io)
     }
 
     /// The fd that follows a frame sent with `send_fd`.

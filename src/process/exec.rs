@@ -77,7 +77,7 @@ mod tests {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let (code, output) = testing::capture_in_child(move |mut out| {
             for fd in [1, 3, 9] {
-                testing::dup2(out.as_raw_fd(), fd).unwrap();
+                crate::sys::tty::dup2(out.as_raw_fd(), fd).unwrap();
             }
             testing::ignore_signal(libc::SIGPIPE);
             testing::ignore_signal(libc::SIGUSR1);

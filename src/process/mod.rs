@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod channel;
+pub mod console;
 pub mod cwd;
 pub mod error;
 pub mod exec;
@@ -12,6 +13,7 @@ pub mod keyring;
 pub mod lookpath;
 pub mod lsm;
 pub mod personality;
+pub mod ps;
 pub mod rlimits;
 pub mod sched;
 pub mod setup;

@@ -58,6 +58,8 @@ pub struct Child {
     pub init: Option<libc::pid_t>,
     /// Where the child finds the exec fifo, when it was given one.
     pub fifo_fd: Option<RawFd>,
+    /// Where the child finds the console socket, when it was given one.
+    pub console_fd: Option<RawFd>,
     chan: Channel,
 }
 
@@ -65,14 +67,16 @@ impl Child {
     /// Starts `husk init` from a sealed copy of the husk binary `exe` (/proc/self/exe when
     /// husk is the running program). The child finds fds
     /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo if
-    /// there is one (a tenant has none).
+    /// there is one (a tenant has none), then the console socket if there is one.
     pub fn spawn(
         exe: &Path,
         preserve_fds: i32,
         fifo: Option<&OwnedFd>,
+        console: Option<&OwnedFd>,
     ) -> Result<Child, SpawnError> {
         let sock_fd = 3 + preserve_fds;
         let fifo_fd = sock_fd + 1;
+        let console_fd = fifo_fd + i32::from(fifo.is_some());
         super::exec::close_stray_fds(preserve_fds).map_err(|e| {
             SpawnError::Io(
                 "mark inherited fds close-on-exec",
@@ -80,7 +84,7 @@ impl Child {
             )
         })?;
         let above =
-            |f: &OwnedFd| fd::dup_above(f, fifo_fd + 1).map_err(|e| SpawnError::Io("dup", e));
+            |f: &OwnedFd| fd::dup_above(f, console_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(
             &memfd::sealed_copy(exe)
                 .map_err(|e| SpawnError::Io("copy husk into a sealed memfd", e))?,
@@ -88,10 +92,13 @@ impl Child {
         let (ours, theirs) = fd::socketpair().map_err(|e| SpawnError::Io("socketpair", e))?;
         let theirs = above(&theirs)?;
         let fifo = fifo.map(above).transpose()?;
+        let console = console.map(above).transpose()?;
         let mut fds: Vec<(RawFd, RawFd)> = (3..sock_fd).map(|f| (f, f)).collect();
         fds.push((theirs.as_raw_fd(), sock_fd));
-        if let Some(fifo) = &fifo {
-            fds.push((fifo.as_raw_fd(), fifo_fd));
+        for (f, at) in [(&fifo, fifo_fd), (&console, console_fd)] {
+            if let Some(f) = f {
+                fds.push((f.as_raw_fd(), at));
+            }
         }
         let path =
             CString::new(format!("/proc/self/fd/{}", exe.as_raw_fd())).expect("no NUL in a number");
@@ -103,6 +110,7 @@ impl Child {
             first,
             init: None,
             fifo_fd: fifo.is_some().then_some(fifo_fd),
+            console_fd: console.is_some().then_some(console_fd),
             chan: Channel(UnixStream::from(ours)),
         })
     }
@@ -170,7 +178,7 @@ impl Child {
         self.chan.send_json(kind::CONFIG, cfg)?;
         if !trees.is_empty() {
             let fds: Vec<RawFd> = trees.iter().map(|t| t.as_raw_fd()).collect();
-            fd::send_fds(&self.chan.0, &fds)
+            fd::send_fds(&self.chan.0, &fds, &[0])
                 .map_err(|e| SpawnError::Io("send idmapped mounts", e))?;
         }
         loop {

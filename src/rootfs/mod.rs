@@ -76,6 +76,22 @@ pub fn pivot(rootfs: &Path, no_pivot: bool) -> Result<(), RootfsError> {
     pivot::pivot(rootfs, no_pivot)
 }
 
+/// Binds the container's terminal onto /dev/console (after pivot, before /dev may turn
+/// read-only): the mount comes from the pty's own fd and lands on a file resolved inside the
+/// root, so neither end is a path the container could swap.
+pub fn console(pty: std::os::fd::BorrowedFd) -> Result<(), RootfsError> {
+    let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
+    let target = root
+        .ensure(Path::new("/dev/console"), resolve::Node::File)
+        .context(|| "create /dev/console")?;
+    let tree = crate::sys::mount::clone_tree(pty, false).context(|| "clone the pty mount")?;
+    crate::sys::mount::move_mount(
+        std::os::fd::AsFd::as_fd(&tree),
+        std::os::fd::AsFd::as_fd(&target),
+    )
+    .context(|| "bind the pty onto /dev/console")
+}
+
 /// After pivot: rootfsPropagation, sysctls, read-only and masked paths, a read-only root.
 /// Sysctls go first because readonlyPaths usually include /proc/sys.
 pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
@@ -93,6 +109,12 @@ pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
         readonly::root(&root)?;
     }
     Ok(())
+}
+
+/// Whether `mounts[].options` takes `option` as one of husk's own (not filesystem data).
+#[cfg(test)]
+pub fn knows_mount_option(option: &str) -> bool {
+    !option.starts_with("x-") && options::parse(&[option.to_string()]).data.is_empty()
 }
 
 #[cfg(test)]

@@ -31,10 +31,10 @@ pub fn send(
     listener: BorrowedFd<'_>,
 ) -> io::Result<()> {
     let sock = UnixStream::connect(path)?;
-    fd::send_fds_with(
+    fd::send_fds(
         &sock,
-        &message(pid, metadata, state),
         &[listener.as_raw_fd()],
+        &message(pid, metadata, state),
     )
 }
 

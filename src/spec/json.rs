@@ -117,7 +117,7 @@ pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T, indent: &str) -> String 
 
 /// Re-lays compact JSON: a newline and indentation after `{`, `[` and `,` and before `}` and
 /// `]`, a space after `:`, and empty containers kept as `{}` and `[]`.
-fn reindent(compact: &[u8], indent: &str) -> String {
+pub fn reindent(compact: &[u8], indent: &str) -> String {
     let text = String::from_utf8_lossy(compact);
     let mut out = String::with_capacity(text.len() * 2);
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);

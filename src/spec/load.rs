@@ -1,6 +1,5 @@
 //! Reading config.json with errors that name the file and the JSON field path.
 
-use super::Spec;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -25,13 +24,13 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// Reads and parses `path` (a bundle's config.json).
-pub fn load(path: &Path) -> Result<Spec, SpecError> {
+/// Reads and parses `path` (a bundle's config.json, or an exec's process.json).
+pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SpecError> {
     let text = std::fs::read(path).map_err(|e| SpecError::Read(path.to_path_buf(), e))?;
     parse(path, &text)
 }
 
 /// Parses config.json text; `path` only names the file in errors.
-pub fn parse(path: &Path, text: &[u8]) -> Result<Spec, SpecError> {
+pub fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &[u8]) -> Result<T, SpecError> {
     super::from_json(text).map_err(|e| SpecError::Field(path.to_path_buf(), e.path, e.msg))
 }

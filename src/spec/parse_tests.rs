@@ -1,10 +1,11 @@
 //! Parse errors must point at the field (or line) that is wrong, in one line.
 
-use super::{load, parse, SpecError};
+use super::{load, parse, Spec, SpecError};
 use std::path::Path;
 
 fn parse_error(json: &str) -> String {
-    let e = parse(Path::new("/b/config.json"), json.as_bytes()).expect_err("should not parse");
+    let e =
+        parse::<Spec>(Path::new("/b/config.json"), json.as_bytes()).expect_err("should not parse");
     let text = e.to_string();
     assert!(!text.contains('\n'), "{text}");
     text
@@ -49,12 +50,12 @@ fn missing_version_is_reported() {
 #[test]
 fn unknown_fields_are_ignored() {
     let json = r#"{"ociVersion":"1.2.0","solaris":{},"linux":{"futureField":1}}"#;
-    parse(Path::new("/b/config.json"), json.as_bytes()).unwrap();
+    parse::<Spec>(Path::new("/b/config.json"), json.as_bytes()).unwrap();
 }
 
 #[test]
 fn unreadable_file_names_the_path() {
-    let e = load(Path::new("/nonexistent/config.json")).unwrap_err();
+    let e = load::<Spec>(Path::new("/nonexistent/config.json")).unwrap_err();
     assert!(matches!(e, SpecError::Read(..)));
     assert!(e
         .to_string()

@@ -32,6 +32,14 @@ pub fn validate(spec: &Spec, bundle: &Path) -> Checked {
     sysctl::check(linux, &at)
 }
 
+/// Validates an exec's process (from `file`, or the flags over config.json's) as `process`.
+pub fn validate_process(process: &super::Process, file: &Path) -> Checked {
+    let at = Blame {
+        file: file.to_path_buf(),
+    };
+    process::check(Some(process), &at)
+}
+
 /// Builds errors that name the bundle's config.json and a field in it.
 struct Blame {
     file: PathBuf,

@@ -97,7 +97,7 @@ fn one_byte(byte: &mut [u8; 1]) -> libc::iovec {
     }
 }
 
-/// A message of what `iov` points at, with room in `cmsg` for `n` descriptors.
+/// A message of the bytes `iov` points at, with room in `cmsg` for `n` descriptors.
 fn fd_message(iov: &mut libc::iovec, cmsg: &mut [u64], n: usize) -> libc::msghdr {
     // SAFETY: msghdr is plain data; all-zero is a valid empty value.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -109,21 +109,16 @@ fn fd_message(iov: &mut libc::iovec, cmsg: &mut [u64], n: usize) -> libc::msghdr
     msg
 }
 
-/// Sends `fds` over unix socket `sock` with one byte of data (SCM_RIGHTS).
-pub fn send_fds(sock: &impl AsRawFd, fds: &[RawFd]) -> io::Result<()> {
-    send_fds_with(sock, &[0], fds)
-}
-
-/// Sends `data` (at most one sendmsg's worth) with `fds` attached, so the receiver gets them
-/// together.
-pub fn send_fds_with(sock: &impl AsRawFd, data: &[u8], fds: &[RawFd]) -> io::Result<()> {
+/// Sends `fds` over unix socket `sock` (SCM_RIGHTS) with `data`, which must not be empty: a
+/// console socket's reader takes the terminal's name from it.
+pub fn send_fds(sock: &impl AsRawFd, fds: &[RawFd], data: &[u8]) -> io::Result<()> {
     let mut iov = libc::iovec {
-        iov_base: data.as_ptr().cast_mut().cast(),
+        iov_base: data.as_ptr() as *mut _,
         iov_len: data.len(),
     };
     let mut cmsg = vec![0u64; 2 + fds.len()];
     let msg = fd_message(&mut iov, &mut cmsg, fds.len());
-    // SAFETY: msg points at `data` and at `cmsg`, which CMSG_SPACE(n*4) fits in; the header
+    // SAFETY: msg points at `data` (only read) and at `cmsg`, which CMSG_SPACE(n*4) fits in; the header
     // written through CMSG_FIRSTHDR lies within it, the fd array right after.
     let rc = unsafe {
         let c = libc::CMSG_FIRSTHDR(&msg);
@@ -133,14 +128,14 @@ pub fn send_fds_with(sock: &impl AsRawFd, data: &[u8], fds: &[RawFd]) -> io::Res
         std::ptr::copy_nonoverlapping(fds.as_ptr(), libc::CMSG_DATA(c).cast(), fds.len());
         libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL)
     };
-    match rc {
-        n if n < 0 => Err(io::Error::last_os_error()),
-        n if n as usize != data.len() => Err(io::ErrorKind::WriteZero.into()),
-        _ => Ok(()),
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
     }
+    Ok(())
 }
 
-/// Receives exactly `n` descriptors sent with [`send_fds`], close-on-exec.
+/// Receives exactly `n` descriptors sent with [`send_fds`], close-on-exec, and one byte of
+/// their data.
 pub fn recv_fds(sock: &impl AsRawFd, n: usize) -> io::Result<Vec<OwnedFd>> {
     let mut byte = [0u8];
     let mut iov = one_byte(&mut byte);
@@ -203,24 +198,31 @@ pub fn open_fifo_nonblocking(path: &Path) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Waits up to `ms` milliseconds for `fd` to become readable or hung up; true if it did.
-pub fn poll_readable(fd: &impl AsRawFd, ms: libc::c_int) -> io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: pfd is one valid pollfd.
-    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+/// Waits up to `ms` milliseconds (-1: for ever) for any of `fds`; an interrupted wait
+/// counts as nothing ready.
+pub fn poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<usize> {
+    // SAFETY: fds is a valid slice of pollfd for its length.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
     if n < 0 {
         let e = io::Error::last_os_error();
         return if e.kind() == io::ErrorKind::Interrupted {
-            Ok(false)
+            Ok(0)
         } else {
             Err(e)
         };
     }
-    Ok(n > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP) != 0)
+    Ok(n as usize)
+}
+
+/// Waits up to `ms` milliseconds for `fd` to become readable or hung up; true if it did.
+pub fn poll_readable(fd: &impl AsRawFd, ms: libc::c_int) -> io::Result<bool> {
+    let mut pfd = [libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let n = poll(&mut pfd, ms)?;
+    Ok(n > 0 && pfd[0].revents & (libc::POLLIN | libc::POLLHUP) != 0)
 }
 
 /// Makes the pipe behind `fd` hold at least `len` bytes (best effort: the kernel caps it at

@@ -17,5 +17,6 @@ pub mod signal;
 pub mod spawn;
 #[cfg(test)]
 pub mod testing;
+pub mod tty;
 pub mod uts;
 pub mod wait;

@@ -13,24 +13,56 @@ pub fn spawn(
     envp: &[CString],
     fds: &[(RawFd, RawFd)],
 ) -> io::Result<libc::pid_t> {
+    start(libc::posix_spawn, path, argv, Some(envp), fds)
+}
+
+/// Starts `program`, found in this process's PATH, with this process's environment.
+pub fn spawn_in_path(
+    program: &CStr,
+    argv: &[CString],
+    fds: &[(RawFd, RawFd)],
+) -> io::Result<libc::pid_t> {
+    start(libc::posix_spawnp, program, argv, None, fds)
+}
+
+type PosixSpawn = unsafe extern "C" fn(
+    *mut libc::pid_t,
+    *const libc::c_char,
+    *const libc::posix_spawn_file_actions_t,
+    *const libc::posix_spawnattr_t,
+    *const *mut libc::c_char,
+    *const *mut libc::c_char,
+) -> libc::c_int;
+
+fn start(
+    how: PosixSpawn,
+    path: &CStr,
+    argv: &[CString],
+    envp: Option<&[CString]>,
+    fds: &[(RawFd, RawFd)],
+) -> io::Result<libc::pid_t> {
+    extern "C" {
+        static environ: *const *mut libc::c_char;
+    }
     let argv = null_terminated(argv);
-    let envp = null_terminated(envp);
+    let envp = envp.map(null_terminated);
     let mut actions = FileActions::new()?;
     for &(from, to) in fds {
         actions.dup2(from, to)?;
     }
     let attrs = CleanSignals::new()?;
     let mut pid: libc::pid_t = 0;
-    // SAFETY: path, argv and envp are NUL-terminated arrays of valid C strings that outlive the
-    // call; actions and attrs are initialised.
+    // SAFETY: path, argv and envp (or this process's environ) are NUL-terminated arrays of
+    // valid C strings that outlive the call; actions and attrs are initialised.
     let rc = unsafe {
-        libc::posix_spawn(
+        let envp = envp.as_ref().map_or(environ, |e| e.as_ptr());
+        how(
             &mut pid,
             path.as_ptr(),
             &actions.0,
             &attrs.0,
             argv.as_ptr(),
-            envp.as_ptr(),
+            envp,
         )
     };
     check(rc)?;

@@ -3,7 +3,6 @@
 
 use std::ffi::CString;
 use std::io::{self, Read};
-use std::os::fd::RawFd;
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -49,14 +48,6 @@ fn wait(pid: libc::pid_t) -> io::Result<i32> {
         return Ok(128 + libc::WTERMSIG(status));
     }
     Ok(libc::WEXITSTATUS(status))
-}
-
-pub fn dup2(from: RawFd, to: RawFd) -> io::Result<()> {
-    // SAFETY: dup2 only manipulates the descriptor table.
-    if unsafe { libc::dup2(from, to) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 pub fn ignore_signal(signal: libc::c_int) {

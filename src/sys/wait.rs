@@ -27,14 +27,14 @@ pub fn waitpid(pid: libc::pid_t) -> io::Result<libc::c_int> {
     }
 }
 
-/// Reaps any one ended child without blocking: `Some((pid, status))`, or None if none has ended.
-pub fn reap_any() -> io::Result<Option<(libc::pid_t, libc::c_int)>> {
+/// Reaps child `pid` without blocking: its raw wait status, or None if it has not ended.
+pub fn try_wait(pid: libc::pid_t) -> io::Result<Option<libc::c_int>> {
     let mut status = 0;
     // SAFETY: status is a valid out pointer.
-    let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
     match r {
         0 => Ok(None),
-        r if r > 0 => Ok(Some((r, status))),
+        r if r > 0 => Ok(Some(status)),
         _ => Err(io::Error::last_os_error()),
     }
 }

@@ -164,6 +164,25 @@ def check_runtime_by_path(p, rt):
     expect(ok(r) == "by path\n", "payload output %r" % r.out, r)
 
 
+def check_process_flags(p, rt):
+    r = payload(p, rt, "--user", "1000:1000", "-w", "/tmp", "-e", "GREETING=hi", "--hostname", "boxhost",
+                image.NAME, "sh", "-c", 'echo "$(id -u) $(id -g) $(pwd) $GREETING $(hostname)"')
+    expect(ok(r) == "1000 1000 /tmp hi boxhost\n", "--user, -w, -e, --hostname gave %r" % r.out, r)
+
+
+def check_volume(p, rt):
+    data = os.path.join(p.dir, "volume-" + rt.name)
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "file"), "w") as f:
+        f.write("from the host\n")
+    r = payload(p, rt, "-v", data + ":/data:ro", image.NAME, "sh", "-c", "cat /data/file; touch /data/new")
+    expect(r.out == "from the host\n" and "Read-only file system" in r.err, "a :ro bind mount", r)
+    r = payload(p, rt, "-v", data + ":/data", image.NAME, "sh", "-c", "echo written > /data/back")
+    ok(r)
+    with open(os.path.join(data, "back")) as f:
+        expect(f.read() == "written\n", "a write through the bind mount did not reach the host")
+
+
 def check_exit_code(p, rt):
     r = payload(p, rt, image.NAME, "sh", "-c", "exit 42")
     expect(r.rc == 42, "exit status %s, want 42" % r.rc, r)
@@ -376,6 +395,8 @@ CHECKS = [
     ("run --rm, payload output", check_run_rm),
     ("--runtime given as a path", check_runtime_by_path),
     ("exit code", check_exit_code),
+    ("--user, -w, -e, --hostname", check_process_flags),
+    ("-v bind mounts, :ro", check_volume),
     ("missing command: 127 and the error", check_missing_command),
     ("stdin with -i", check_stdin),
     ("-d then exec (exit code, exec -i)", check_exec),

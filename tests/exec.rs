@@ -1,0 +1,367 @@
+//! `husk exec`, `ps`, `features`, socket activation and JSON logs, as engines call them.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::fs;
+use std::os::unix::process::CommandExt;
+
+/// A detached `sleep` container.
+fn running(b: &mut Bundle) -> String {
+    b.set("process.args", json!(["sleep", "1000"]));
+    b.write();
+    let id = b.id();
+    husk(&["run", "-d", "--bundle", b.dir_str(), &id]).assert_ok();
+    id
+}
+
+/// A field of a /proc/PID/status text.
+fn field<'a>(status: &'a str, name: &str) -> &'a str {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in {status}"))
+        .trim()
+}
+
+fn cap_bit(n: u32) -> u64 {
+    1 << n
+}
+
+#[test]
+fn every_exec_flag_is_seen_from_inside() {
+    let mut b = Bundle::new();
+    b.set("process.noNewPrivileges", json!(false));
+    let id = running(&mut b);
+    let script = "pwd; id -u; id -G; echo A=$A B=$B; echo PATH=$PATH; cat /proc/self/status";
+    let out = husk(&[
+        "exec",
+        "--cwd",
+        "/tmp",
+        "-e",
+        "A=1",
+        "--env",
+        "B=2",
+        "-u",
+        "1000:100",
+        "-g",
+        "5",
+        "--additional-gids",
+        "6",
+        "--no-new-privs",
+        &id,
+        "sh",
+        "-c",
+        script,
+    ])
+    .assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "/tmp", "{out}");
+    assert_eq!(lines[1], "1000", "{out}");
+    assert_eq!(lines[2], "100 5 6", "{out}");
+    assert_eq!(lines[3], "A=1 B=2", "{out}");
+    assert!(
+        lines[4].starts_with("PATH=/usr/local/sbin"),
+        "config env kept: {out}"
+    );
+    assert_eq!(field(&out.stdout, "NoNewPrivs"), "1");
+    let out = husk(&["exec", &id, "cat", "/proc/self/status"]).assert_ok();
+    assert_eq!(
+        field(&out.stdout, "NoNewPrivs"),
+        "0",
+        "the config's own setting"
+    );
+    // The config gives CAP_AUDIT_WRITE, CAP_KILL and CAP_NET_BIND_SERVICE; --cap adds to the
+    // bounding, effective and permitted sets and never to inheritable or ambient.
+    let out = husk(&[
+        "exec",
+        "--cap",
+        "CAP_NET_RAW",
+        "-c",
+        "CAP_SYS_TIME",
+        &id,
+        "cat",
+        "/proc/self/status",
+    ])
+    .assert_ok();
+    let set = |name| u64::from_str_radix(field(&out.stdout, name), 16).unwrap();
+    let added = cap_bit(13) | cap_bit(25);
+    for name in ["CapBnd", "CapPrm", "CapEff"] {
+        assert_eq!(set(name) & added, added, "{name}: {out}");
+    }
+    assert_eq!(set("CapInh") & added, 0, "{out}");
+    assert_eq!(set("CapAmb") & added, 0, "{out}");
+    husk(&["delete", "-f", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
+fn exec_keeps_the_containers_dropped_caps_and_limits() {
+    let mut b = Bundle::new();
+    let caps = json!(["CAP_KILL"]);
+    b.set(
+        "process.capabilities",
+        json!({"bounding": caps, "effective": caps, "permitted": caps}),
+    );
+    let id = running(&mut b);
+    let init = state(&id)["pid"].as_i64().unwrap();
+    let init_status = fs::read_to_string(format!("/proc/{init}/status")).unwrap();
+    let out = husk(&["exec", &id, "cat", "/proc/self/status", "/proc/self/limits"]).assert_ok();
+    for f in ["CapBnd", "CapEff", "CapPrm", "NoNewPrivs"] {
+        assert_eq!(field(&out.stdout, f), field(&init_status, f), "{f}");
+    }
+    assert_eq!(field(&out.stdout, "CapBnd"), format!("{:016x}", cap_bit(5)));
+    assert!(
+        out.stdout
+            .contains("Max open files            1024                 1024"),
+        "{out}"
+    );
+    husk(&["delete", "-f", &id]).assert_ok();
+}
+
+#[test]
+fn exec_exits_with_the_process_status_and_255_when_exec_fails() {
+    let mut b = Bundle::new();
+    let id = running(&mut b);
+    husk(&["exec", &id, "sh", "-c", "exit 7"]).assert_code(7);
+    husk(&["exec", &id, "sh", "-c", "kill -TERM $$"]).assert_code(128 + 15);
+    husk(&["exec", &id, "/nonexistent"])
+        .assert_code(255)
+        .assert_fails_naming("/nonexistent");
+    husk(&["exec", "--cgroup", "nosuch", &id, "true"])
+        .assert_code(255)
+        .assert_fails_naming("nosuch");
+    let ghost = unique_id("ghost");
+    husk(&["exec", &ghost, "true"])
+        .assert_code(255)
+        .assert_fails_naming("container does not exist");
+    husk(&["kill", &id, "KILL"]).assert_ok();
+    wait_status(&id, "stopped");
+    husk(&["exec", &id, "true"])
+        .assert_code(255)
+        .assert_fails_naming("cannot exec in a stopped container");
+    husk(&["delete", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
+fn exec_of_a_process_json_detached_writes_its_pid_file() {
+    let mut b = Bundle::new();
+    let id = running(&mut b);
+    let file = b.dir().join("process.json");
+    let pid_file = b.dir().join("exec.pid");
+    fs::write(
+        &file,
+        json!({"args": ["sleep", "500"], "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}})
+            .to_string(),
+    )
+    .unwrap();
+    husk(&[
+        "exec",
+        "--process",
+        file.to_str().unwrap(),
+        "-d",
+        "--pid-file",
+        pid_file.to_str().unwrap(),
+        &id,
+    ])
+    .assert_ok();
+    let pid: i64 = fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let pids: Vec<i64> =
+        serde_json::from_str(&husk(&["ps", "--format", "json", &id]).assert_ok().stdout).unwrap();
+    assert!(pids.contains(&pid), "{pid} not in {pids:?}");
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    let cmdline = fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap();
+    assert_eq!(cmdline, "sleep\x00500\x00");
+    husk(&["delete", "-f", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
+fn a_bad_process_json_is_refused_naming_file_and_field() {
+    let mut b = Bundle::new();
+    let id = running(&mut b);
+    let file = b.dir().join("bad.json");
+    let file_s = file.to_str().unwrap();
+    let before = husk(&["ps", "--format", "json", &id]).assert_ok().stdout;
+    for (text, field) in [
+        (r#"{"args": "sh", "cwd": "/"}"#, "args"),
+        (r#"{"args": [], "cwd": "/"}"#, "process.args"),
+        (r#"{"args": ["sh"], "cwd": "rel"}"#, "process.cwd"),
+        (
+            r#"{"args": ["sh"], "cwd": "/", "capabilities": {"bounding": ["CAP_NOPE"]}}"#,
+            "CAP_NOPE",
+        ),
+        ("{bad", "key must be a string"),
+    ] {
+        fs::write(&file, text).unwrap();
+        husk(&["exec", "--process", file_s, &id])
+            .assert_code(255)
+            .assert_fails_naming(file_s.rsplit('/').next().unwrap())
+            .assert_fails_naming(field);
+    }
+    husk(&["exec", "--process", "/nonexistent.json", &id]).assert_fails_naming("/nonexistent.json");
+    assert_eq!(
+        husk(&["ps", "--format", "json", &id]).assert_ok().stdout,
+        before
+    );
+    husk(&["delete", "-f", &id]).assert_ok();
+}
+
+#[test]
+fn ps_lists_the_containers_processes_as_a_table_or_json() {
+    let mut b = Bundle::new();
+    let id = running(&mut b);
+    let init = state(&id)["pid"].as_i64().unwrap();
+    let out = husk(&["ps", &id]).assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[0].contains("PID") && lines[0].contains("CMD"),
+        "{out}"
+    );
+    assert_eq!(lines.len(), 2, "only the container's row: {out}");
+    assert!(
+        lines[1].split_whitespace().nth(1) == Some(&init.to_string()),
+        "{out}"
+    );
+    let out = husk(&["ps", &id, "-o", "pid,comm"]).assert_ok();
+    assert_eq!(
+        out.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        [&init.to_string(), "sleep"]
+    );
+    let out = husk(&["ps", "--format", "json", &id]).assert_ok();
+    assert_eq!(
+        serde_json::from_str::<Value>(&out.stdout).unwrap(),
+        json!([init])
+    );
+    husk(&["ps", "--format", "yaml", &id]).assert_fails_naming("--format");
+    husk(&["delete", "-f", &id]).assert_ok();
+}
+
+#[test]
+fn features_lists_what_husk_implements() {
+    let out = husk_raw(&["features"]).assert_ok();
+    let f: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(f["ociVersionMin"], "1.0.0");
+    let spec_line = husk_raw(&["--version"]).assert_ok().stdout;
+    assert!(spec_line.contains(&format!("spec: {}", f["ociVersionMax"].as_str().unwrap())));
+    assert_eq!(f["hooks"].as_array().unwrap().len(), 6);
+    let opts = f["mountOptions"].as_array().unwrap();
+    for o in [
+        "rro",
+        "rbind",
+        "tmpcopyup",
+        "nosymfollow",
+        "idmap",
+        "ridmap",
+    ] {
+        assert!(opts.contains(&json!(o)), "{o}");
+    }
+    assert!(!opts.iter().any(|o| o.as_str().unwrap().starts_with("x-")));
+    let linux = &f["linux"];
+    assert!(linux["namespaces"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("user")));
+    assert_eq!(linux["capabilities"][0], "CAP_CHOWN");
+    assert_eq!(linux["cgroup"]["systemd"], false);
+    assert_eq!(linux["seccomp"]["enabled"], false);
+    assert_eq!(linux["mountExtensions"]["idmap"]["enabled"], true);
+    // 4-space indentation, like runc.
+    assert!(
+        out.stdout
+            .starts_with("{\n    \"ociVersionMin\": \"1.0.0\",\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn exec_failure_is_the_last_json_log_line() {
+    let b = Bundle::new();
+    let log = b.dir().join("exec-log.json");
+    let ghost = unique_id("ghost");
+    husk(&[
+        "--log",
+        log.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "exec",
+        &ghost,
+        "true",
+    ])
+    .assert_code(255);
+    let text = fs::read_to_string(&log).unwrap();
+    let entry: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(entry["level"], "error");
+    assert_eq!(
+        entry["msg"],
+        format!("exec failed: container does not exist: {ghost}")
+    );
+    assert!(entry["time"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn socket_activation_fds_and_env_reach_the_payload() {
+    let mut b = Bundle::new();
+    b.sh("echo fds=$LISTEN_FDS pid=$LISTEN_PID; cat <&3; cat <&4");
+    b.write();
+    let (l1, l2) = (b.dir().join("listen1"), b.dir().join("listen2"));
+    fs::write(&l1, "first\n").unwrap();
+    fs::write(&l2, "preserved\n").unwrap();
+    let id = b.id();
+    let script = format!(
+        "exec 3<{} 4<{}; LISTEN_PID=$$ LISTEN_FDS=1 exec \"$@\"",
+        l1.display(),
+        l2.display()
+    );
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(script).arg("sh").arg(runtime());
+    cmd.args([
+        "--root",
+        state_root().to_str().unwrap(),
+        "run",
+        "--preserve-fds",
+        "1",
+    ]);
+    cmd.args(["--bundle", b.dir_str(), &id]);
+    cmd.process_group(0);
+    let out = run_captured(cmd, None);
+    assert_eq!(out.stdout, "fds=1 pid=1\nfirst\npreserved\n", "{out}");
+    b.assert_clean(&id);
+}
+
+#[test]
+fn exec_passes_preserved_fds_on() {
+    let mut b = Bundle::new();
+    let id = running(&mut b);
+    let file = b.dir().join("handed");
+    fs::write(&file, "through fd 3\n").unwrap();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("exec 3<{}; exec \"$@\"", file.display()))
+        .arg("sh");
+    cmd.arg(runtime())
+        .args(["--root", state_root().to_str().unwrap()]);
+    cmd.args([
+        "exec",
+        "--preserve-fds",
+        "1",
+        &id,
+        "sh",
+        "-c",
+        "cat <&3; ls /proc/self/fd",
+    ]);
+    let out = run_captured(cmd, None);
+    assert_eq!(out.stdout, "through fd 3\n0\n1\n2\n3\n4\n", "{out}");
+    husk(&["delete", "-f", &id]).assert_ok();
+}
