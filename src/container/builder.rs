@@ -60,7 +60,6 @@ impl ContainerBuilder {
         create(&self.opts)
     }
 
-    /// A tenant running `process` in this container, which must be running by then.
     /// The husk binary that starts the container's init, for programs other than husk that
     /// use this library (init runs from a sealed copy of it); by default the running program.
     pub fn binary(mut self, path: impl AsRef<Path>) -> Self {
@@ -68,6 +67,7 @@ impl ContainerBuilder {
         self
     }
 
+    /// A tenant running `process` in this container, which must be created or running by then.
     pub fn tenant(self, process: Process) -> TenantBuilder {
         let tenant = TenantBuilder::new(self.opts.root, self.opts.id, process);
         match self.opts.binary {

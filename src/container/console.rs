@@ -35,5 +35,7 @@ pub(super) fn socket(
 pub(super) fn receive(ours: &OwnedFd) -> Result<OwnedFd, ContainerError> {
     fd::recv_fds(ours, 1)
         .map(|mut fds| fds.remove(0))
-        .map_err(|e| ContainerError::io("receive the pty master", "", e))
+        .map_err(|e| {
+            ContainerError::io("receive the pty master over", "the console socket pair", e)
+        })
 }

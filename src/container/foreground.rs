@@ -11,12 +11,12 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 /// Supervises child `pid` until it exits and returns its exit status (128 + N for signal N).
 /// Every signal must already be blocked, since before `pid` was started, so none is lost.
 pub(super) fn supervise(pid: libc::pid_t, master: Option<OwnedFd>) -> Result<i32, ContainerError> {
-    let fail = |what: &str, e: io::Error| ContainerError::io(what, "", e);
+    let fail = |what: &str, e: io::Error| ContainerError::io(what, "in the foreground", e);
     let signals = signal::signalfd(&signal::SigSet::full()).map_err(|e| fail("signalfd", e))?;
     let mut relay = master
         .map(Relay::new)
         .transpose()
-        .map_err(|e| fail("terminal", e))?;
+        .map_err(|e| fail("relay the terminal", e))?;
     loop {
         if let Some(code) = reap(pid) {
             if let Some(r) = relay.as_mut() {
@@ -35,7 +35,9 @@ pub(super) fn supervise(pid: libc::pid_t, master: Option<OwnedFd>) -> Result<i32
         }
         // Another thread of a library user may take the SIGCHLD: look again now and then.
         fd::poll(&mut fds, 250).map_err(|e| fail("poll", e))?;
-        while let Some(sig) = signal::read_signal(signals.as_fd()).map_err(|e| fail("read", e))? {
+        while let Some(sig) =
+            signal::read_signal(signals.as_fd()).map_err(|e| fail("read signals", e))?
+        {
             match sig {
                 libc::SIGCHLD | libc::SIGURG => {}
                 libc::SIGWINCH => relay.iter().for_each(Relay::resize),

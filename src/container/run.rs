@@ -17,7 +17,8 @@ pub fn run(opts: &CreateOptions, detach: bool, keep: bool) -> Result<i32, Contai
         .map_err(|e| ContainerError::io("prctl", "PR_SET_CHILD_SUBREAPER", e))?;
     signal::block(&signal::SigSet::full())
         .map_err(|e| ContainerError::io("block", "signals", e))?;
-    let (ours, theirs) = fd::socketpair().map_err(|e| ContainerError::io("socketpair", "", e))?;
+    let (ours, theirs) =
+        fd::socketpair().map_err(|e| ContainerError::io("socketpair", "for the console", e))?;
     let c = create_with(opts, Some(theirs))?;
     let terminal = c.saved.config.process.as_ref().is_some_and(|p| p.terminal);
     let master = match terminal {

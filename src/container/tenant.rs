@@ -105,7 +105,7 @@ impl TenantBuilder {
 
     fn foreground(&self) -> Result<i32, ContainerError> {
         let (ours, theirs) =
-            fd::socketpair().map_err(|e| ContainerError::io("socketpair", "", e))?;
+            fd::socketpair().map_err(|e| ContainerError::io("socketpair", "for the console", e))?;
         let pid = self.launch(Some(theirs))?;
         let master = match self.process.terminal {
             true => Some(console::receive(&ours)?),
