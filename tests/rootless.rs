@@ -55,6 +55,9 @@ fn one_mapped_id_lifecycle() {
         "payload did not run"
     );
     assert_eq!(owner(&made), (user.uid, user.gid));
+    let out = user.husk(&["exec", &id, "sh", "-c", "touch /shared/exec && id -u"]);
+    assert_eq!(out.assert_ok().stdout.trim(), "0");
+    assert_eq!(owner(&shared.join("exec")), (user.uid, user.gid));
     // No cgroup of its own to list processes from: --all signals init.
     user.husk(&["kill", "--all", &id, "KILL"]).assert_ok();
     assert!(wait_for(Duration::from_secs(5), || user.state(&id)
@@ -76,11 +79,21 @@ fn ranges_from_subuid_go_through_newuidmap() {
     fs::set_permissions(&shared, fs::Permissions::from_mode(0o777)).unwrap();
     b.set("process.user", json!({"uid": 1000, "gid": 1000}));
     // Device nodes are the host's, bound in: mknod is impossible in a user namespace.
-    b.sh("echo x >/dev/null && touch /shared/u1000 && cat /proc/self/uid_map");
+    b.sh("echo x >/dev/null && touch /shared/u1000 && exec sleep 60");
     b.write();
     let id = unique_id("rl");
+    user.husk(&["run", "--detach", "--bundle", b.dir_str(), &id])
+        .assert_ok();
+    let made = shared.join("u1000");
+    assert!(
+        wait_for(Duration::from_secs(5), || made.exists()),
+        "payload did not run"
+    );
+    let exec = ["exec", "--user", "2000:2000", &id, "touch", "/shared/u2000"];
+    user.husk(&exec).assert_ok();
+    assert_eq!(owner(&shared.join("u2000")), (first + 1999, first + 1999));
     let out = user
-        .husk(&["run", "--bundle", b.dir_str(), &id])
+        .husk(&["exec", &id, "cat", "/proc/self/uid_map"])
         .assert_ok();
     let lines: Vec<Vec<u32>> = out
         .stdout
@@ -92,6 +105,7 @@ fn ranges_from_subuid_go_through_newuidmap() {
         [vec![0, user.uid, 1], vec![1, first, count]],
         "{out}"
     );
+    user.husk(&["delete", "--force", &id]).assert_ok();
     assert_eq!(owner(&shared.join("u1000")), (first + 999, first + 999));
     assert!(!user.root().join(&id).exists());
     assert_no_processes_in(&b.rootfs());
