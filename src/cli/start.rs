@@ -9,6 +9,7 @@ const HELP: &str = "usage: husk start ID\n\nStarts the process of a created cont
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let ids = super::parse(rest, "start", HELP, |_, _| Ok(false))?;
     let id = flags::one_id(ids, "start")?;
-    Container::load(&g.root, &id)?.start()?;
+    let notify = std::env::var_os("NOTIFY_SOCKET").map(std::path::PathBuf::from);
+    Container::load(&g.root, &id)?.start_notify(notify.as_deref(), None)?;
     Ok(0)
 }
