@@ -13,6 +13,7 @@ pub mod log;
 pub mod process;
 pub mod procfs;
 pub mod rootfs;
+pub mod seccomp;
 pub mod spec;
 pub mod sys;
 

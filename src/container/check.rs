@@ -1,7 +1,7 @@
 //! Config rules that come from how husk runs a container rather than from the spec's types.
 
 use super::ContainerError;
-use crate::process::{error::ProcessError, validate};
+use crate::process::{error::ProcessError, lsm, validate};
 use crate::spec::{NamespaceType, Spec};
 
 pub fn check(spec: &Spec) -> Result<(), ContainerError> {
@@ -24,6 +24,7 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
     super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
     check_oom_score_adj(process.oom_score_adj)?;
     warn_unapplied_resources(linux);
+    lsm::check(process, &linux.mount_label).map_err(ContainerError::Config)?;
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
     match &linux.personality {

@@ -6,10 +6,10 @@ use super::saved::{proc_start, Saved};
 use super::{bootstrap, console, devices, hooks, id, idmapped, notify, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::process::spawn::Child;
-use crate::spec::{self, Spec, Status};
+use crate::spec::{self, Seccomp, Spec, State, Status};
 use crate::sys::fd;
 use std::fs;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -142,15 +142,33 @@ fn build(
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
     };
-    child.finish(&Launch::Init(Box::new(cfg)), &trees, || {
-        hooks::runtime(&saved).map_err(|e| e.to_string())
-    })?;
+    let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
+    child.finish(
+        &Launch::Init(Box::new(cfg)),
+        &trees,
+        || hooks::runtime(&saved).map_err(|e| e.to_string()),
+        |fd| hand_listener(seccomp, pid, &saved.state(Status::Creating), fd),
+    )?;
     crate::log::debug(|| format!("{}: init is parked on the exec fifo", opts.id));
     dir.save(&saved)?;
     if let Some(p) = &opts.pid_file {
         write_pid_file(p, pid)?;
     }
     Ok(saved)
+}
+
+/// Sends a seccomp listener of the process `pid` to the profile's agent; the text of a
+/// failure is the one line the caller sees.
+pub(super) fn hand_listener(
+    seccomp: Option<&Seccomp>,
+    pid: libc::pid_t,
+    state: &State,
+    fd: OwnedFd,
+) -> Result<(), String> {
+    let s = seccomp.ok_or("a seccomp listener without linux.seccomp")?;
+    let path = s.listener_path.as_deref().unwrap_or(Path::new(""));
+    crate::seccomp::notify::send(path, s.listener_metadata.as_deref(), pid, state, fd.as_fd())
+        .map_err(|e| format!("linux.seccomp.listenerPath: {}: {e}", path.display()))
 }
 
 /// Without a delegated subtree a rootless container stays in the caller's cgroup: fine unless

@@ -6,9 +6,10 @@ use super::init_config::{InitConfig, Launch, TenantConfig};
 use crate::process::channel::{kind, Channel, ChannelError};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError};
-use crate::process::{console, exec, setup};
+use crate::process::{console, exec, lsm, setup};
 use crate::rootfs::{self, RootfsError};
-use crate::spec::{Process, Spec, Status};
+use crate::seccomp::{self, Program, SeccompError};
+use crate::spec::{Process, Seccomp, Spec, Status};
 use crate::sys::{fd, uts};
 use std::convert::Infallible;
 use std::fmt;
@@ -23,6 +24,7 @@ pub enum InitError {
     Rootfs(RootfsError),
     Hook(HookError),
     Process(ProcessError),
+    Seccomp(SeccompError),
     Io(&'static str, io::Error),
 }
 
@@ -33,6 +35,7 @@ impl fmt::Display for InitError {
             InitError::Rootfs(e) => e.fmt(f),
             InitError::Hook(e) => e.fmt(f),
             InitError::Process(e) => e.fmt(f),
+            InitError::Seccomp(e) => e.fmt(f),
             InitError::Io(what, e) => write!(f, "{what}: {e}"),
         }
     }
@@ -49,7 +52,8 @@ from_error!(
     Channel(ChannelError),
     Rootfs(RootfsError),
     Hook(HookError),
-    Process(ProcessError)
+    Process(ProcessError),
+    Seccomp(SeccompError)
 );
 
 /// Runs as the container's init or a tenant; never returns. Errors before `start` (and every
@@ -87,30 +91,46 @@ fn fail_early(e: io::Error) -> ! {
 fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
     match chan.expect_json(kind::CONFIG)? {
         Launch::Init(cfg) => init(chan, *cfg, fifo),
-        Launch::Tenant(cfg) => tenant(&cfg),
+        Launch::Tenant(cfg) => tenant(chan, &cfg),
     }
 }
 
 /// Joining the container's mount namespace already made its root ours; the cwd is set from
 /// "/" so that a relative `process.cwd` cannot mean a host directory.
-fn tenant(cfg: &TenantConfig) -> Result<Infallible, InitError> {
+fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
     std::env::set_current_dir("/")
         .map_err(|e| InitError::Io("chdir to the container's root", e))?;
     if let Some(sock) = cfg.console_fd {
         console::attach(terminal(sock, &cfg.process)?)?;
     }
-    let prepared = setup::prepare(
+    let filter = compile(cfg.seccomp.as_ref())?;
+    let mut prepared = setup::prepare(
         &cfg.process,
         cfg.personality.as_ref(),
         cfg.preserve_fds,
         false,
+        filter,
     )?;
+    hand_listener(chan, &mut prepared)?;
     Err(exec::exec(prepared, cfg.preserve_fds).into())
 }
 
 fn terminal(sock: RawFd, process: &Process) -> Result<OwnedFd, InitError> {
     let sock = fd::adopt(sock).map_err(|e| InitError::Io("console socket", e))?;
     Ok(console::allocate(sock, process.console_size)?)
+}
+
+fn compile(config: Option<&Seccomp>) -> Result<Option<Program>, SeccompError> {
+    config.map(seccomp::compile).transpose()
+}
+
+/// The runtime passes the listener on to its agent and says when that is done.
+fn hand_listener(chan: &Channel, prepared: &mut setup::Prepared) -> Result<(), InitError> {
+    if let Some(fd) = prepared.listener.take() {
+        chan.send_fd(kind::SECCOMP_LISTENER, fd.as_fd())?;
+        chan.expect(kind::HOOKS_DONE)?;
+    }
+    Ok(())
 }
 
 fn init(
@@ -122,6 +142,10 @@ fn init(
     // Relative mount sources are relative to the bundle, as in runc.
     std::env::set_current_dir(&cfg.state.bundle)
         .map_err(|e| InitError::Io("chdir to the bundle", e))?;
+    let mount_label = spec.linux.as_ref().and_then(|l| l.mount_label.as_deref());
+    if let Some(label) = mount_label.filter(|l| !l.is_empty()) {
+        lsm::set_mount_label(label)?;
+    }
     rootfs::prepare(spec, &cfg.rootfs, idmapped_trees(chan, spec)?)?;
     if needs_runtime_hooks(spec) {
         chan.send(kind::HOOKS, &[])?;
@@ -143,7 +167,15 @@ fn init(
     rootfs::finalize(spec)?;
     set_names(spec)?;
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
-    let prepared = setup::prepare(&process, personality, cfg.preserve_fds, cfg.no_new_keyring)?;
+    let filter = compile(spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()))?;
+    let mut prepared = setup::prepare(
+        &process,
+        personality,
+        cfg.preserve_fds,
+        cfg.no_new_keyring,
+        filter,
+    )?;
+    hand_listener(chan, &mut prepared)?;
     chan.send(kind::READY, &[])?;
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
     cfg.state.status = Status::Created;

@@ -1,7 +1,7 @@
 //! What the runtime tells the process it started once the namespaces exist: either the
 //! container's init, or a tenant that joins a running container.
 
-use crate::spec::{Personality, Process, Spec, State};
+use crate::spec::{Personality, Process, Seccomp, Spec, State};
 use serde::{Deserialize, Serialize};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
@@ -30,11 +30,13 @@ pub struct InitConfig {
 
 /// An extra process in a running container: its namespaces already hold the root filesystem,
 /// hostname and mounts, so only the process's own credentials and limits remain to apply.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TenantConfig {
     pub process: Process,
     /// The container's personality, which a tenant shares with its init.
     pub personality: Option<Personality>,
+    /// The container's seccomp profile, which binds every process in it.
+    pub seccomp: Option<Seccomp>,
     pub preserve_fds: i32,
     pub console_fd: Option<RawFd>,
 }

@@ -144,12 +144,18 @@ impl TenantBuilder {
         if !saved.alive() {
             return Err(ContainerError::NotRunning(saved.id));
         }
-        child.hand_over(&Launch::Tenant(Box::new(TenantConfig {
+        let tenant = TenantConfig {
             process: self.process.clone(),
             personality: linux.personality,
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
-        })))?;
+            seccomp: linux.seccomp,
+        };
+        let state = saved.state(Status::Running);
+        let seccomp = tenant.seccomp.clone();
+        child.hand_over(&Launch::Tenant(Box::new(tenant)), |fd| {
+            super::create::hand_listener(seccomp.as_ref(), pid, &state, fd)
+        })?;
         undo.0 = None;
         if let Some(p) = &self.pid_file {
             super::create::write_pid_file(p, pid)?;

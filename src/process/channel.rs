@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::fmt;
 use std::io;
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 /// Frame types after the bootstrap; the values below 16 belong to nsexec.
@@ -16,12 +16,15 @@ pub mod kind {
     pub const CONFIG: u32 = 16;
     /// init -> parent: run the prestart and createRuntime hooks now.
     pub const HOOKS: u32 = 17;
-    /// parent -> init: the hooks ran.
+    /// parent -> init: the hooks ran, or the seccomp listener reached its agent.
     pub const HOOKS_DONE: u32 = 18;
     /// init -> parent: set up and parked until `start`.
     pub const READY: u32 = 19;
     /// init -> parent: like ERROR, for an executable that does not exist (exit status 127).
     pub const NOT_FOUND: u32 = 20;
+    /// init -> parent: no body; the seccomp user-notification listener follows (one byte
+    /// with SCM_RIGHTS) for the runtime to hand to `listenerPath`.
+    pub const SECCOMP_LISTENER: u32 = 21;
     pub use nsexec::protocol::frame::ERROR;
 }
 
@@ -69,6 +72,18 @@ impl Channel {
 
     pub fn send_json(&self, kind: u32, value: &impl Serialize) -> Result<(), ChannelError> {
         self.send(kind, &crate::spec::to_json(value))
+    }
+
+    /// An empty frame of `kind`, then `fd` (one byte with SCM_RIGHTS).
+    pub fn send_fd(&self, kind: u32, fd: BorrowedFd<'_>) -> Result<(), ChannelError> {
+        self.send(kind, &[])?;
+        crate::sys::fd::send_fds(&self.0, &[fd.as_raw_fd()], &[0]).map_err(ChannelError::Io)
+    }
+
+    /// The fd that follows a frame sent with `send_fd`.
+    pub fn recv_fd(&self) -> Result<OwnedFd, ChannelError> {
+        let mut fds = crate::sys::fd::recv_fds(&self.0, 1).map_err(ChannelError::Io)?;
+        Ok(fds.pop().expect("recv_fds returns the one fd asked for"))
     }
 
     /// The next frame; an ERROR frame becomes `ChannelError::Peer`. The payload buffer is

@@ -6,14 +6,18 @@ use super::setup::Prepared;
 use crate::sys::exec as sys;
 use std::io;
 
-/// Returns only if the payload could not be started.
-pub fn exec(prepared: Prepared, keep_fds: i32) -> ProcessError {
+/// Returns only if the payload could not be started. A seccomp filter still pending is the
+/// last thing set, so it has to allow execve alone.
+pub fn exec(mut prepared: Prepared, keep_fds: i32) -> ProcessError {
     if let Err(err) = close_stray_fds(keep_fds) {
         return err;
     }
     sys::reset_signal_dispositions();
     if let Err(e) = sys::unblock_all_signals() {
         return ProcessError::failed("signals", "sigprocmask SIG_SETMASK (empty set)", e);
+    }
+    if let Err(err) = super::setup::install(prepared.seccomp.take()) {
+        return err;
     }
     let source = sys::execve(&prepared.path, &prepared.argv, &prepared.envp);
     ProcessError::Exec {
@@ -84,7 +88,7 @@ mod tests {
                 cwd: "/".into(),
                 ..Default::default()
             };
-            let err = match prepare(&process, None, keep_fds, true) {
+            let err = match prepare(&process, None, keep_fds, true, None) {
                 Ok(prepared) => exec(prepared, keep_fds),
                 Err(err) => err,
             };
@@ -127,7 +131,7 @@ mod tests {
             ..Default::default()
         };
         let (code, output) = testing::capture_in_child(move |mut out| {
-            let err = match prepare(&process, None, 0, true) {
+            let err = match prepare(&process, None, 0, true, None) {
                 Ok(prepared) => exec(prepared, 0),
                 Err(err) => err,
             };

@@ -11,6 +11,7 @@ pub mod hooks;
 pub mod idmap;
 pub mod keyring;
 pub mod lookpath;
+pub mod lsm;
 pub mod personality;
 pub mod ps;
 pub mod rlimits;

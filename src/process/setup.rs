@@ -7,7 +7,9 @@ use super::{cwd, exec, keyring, lookpath, personality, rlimits, sched, user};
 use crate::spec::{Capabilities, Personality, Process};
 use crate::sys::caps as sys_caps;
 use crate::sys::proc as sys_proc;
+use crate::sys::seccomp::{self as sys_seccomp, Program};
 use std::ffi::CString;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStringExt;
 
 const DEFAULT_UMASK: u32 = 0o022;
@@ -19,6 +21,10 @@ pub struct Prepared {
     pub(crate) path: CString,
     pub(crate) argv: Vec<CString>,
     pub(crate) envp: Vec<CString>,
+    /// A filter still to install, right before execve.
+    pub(crate) seccomp: Option<Program>,
+    /// The user-notification listener of a filter already installed, for the runtime.
+    pub listener: Option<OwnedFd>,
 }
 
 impl Prepared {
@@ -32,11 +38,17 @@ impl Prepared {
 /// Applies `process` to the calling process. `keep_fds` descriptors after stdio are preserved
 /// for the payload; every other descriptor is marked close-on-exec now, so none survives into
 /// the payload even if the caller forgets one.
+///
+/// The `seccomp` filter goes in as late as it can: right before execve when no_new_privs or
+/// a kept CAP_SYS_ADMIN allows it there; before the switch of user and capabilities when
+/// neither will (as runc); at the end of this setup when its listener must reach the runtime
+/// first.
 pub fn prepare(
     process: &Process,
     personality: Option<&Personality>,
     keep_fds: i32,
     no_new_keyring: bool,
+    mut seccomp: Option<Program>,
 ) -> Result<Prepared, ProcessError> {
     exec::close_stray_fds(keep_fds)?;
     rlimits::apply(&process.rlimits)?;
@@ -47,16 +59,47 @@ pub fn prepare(
     if let Some(personality) = personality {
         personality::apply(personality)?;
     }
+    super::lsm::apply(process)?;
+    let mut listener = None;
+    if !process.no_new_privileges && !keeps_sys_admin(process) {
+        listener = install(seccomp.take())?;
+    }
     set_identity(process)?;
     sys_proc::umask(process.user.umask.unwrap_or(DEFAULT_UMASK));
     cwd::enter(&process.cwd)?;
-    let prepared = resolve(process)?;
+    let mut prepared = resolve(process)?;
     if process.no_new_privileges {
         sys_caps::set_no_new_privs().map_err(|e| {
             ProcessError::failed("process.noNewPrivileges", "prctl PR_SET_NO_NEW_PRIVS", e)
         })?;
     }
+    if seccomp.as_ref().is_some_and(Program::has_listener) {
+        listener = install(seccomp.take())?;
+    }
+    prepared.seccomp = seccomp;
+    prepared.listener = listener;
     Ok(prepared)
+}
+
+/// Whether the payload keeps CAP_SYS_ADMIN in its effective set, which lets it install a
+/// filter without no_new_privs: root without a `capabilities` object keeps all it has.
+fn keeps_sys_admin(process: &Process) -> bool {
+    match &process.capabilities {
+        None => process.user.uid == 0,
+        Some(c) => c
+            .effective
+            .as_ref()
+            .is_some_and(|e| e.iter().any(|n| n == "CAP_SYS_ADMIN")),
+    }
+}
+
+pub(crate) fn install(filter: Option<Program>) -> Result<Option<OwnedFd>, ProcessError> {
+    match filter {
+        Some(f) => sys_seccomp::install(&f).map_err(|e| {
+            ProcessError::failed("linux.seccomp", "seccomp SECCOMP_SET_MODE_FILTER", e)
+        }),
+        None => Ok(None),
+    }
 }
 
 /// Without `capabilities` the kernel's own rules apply: root keeps its sets, any other uid
@@ -101,6 +144,8 @@ fn resolve(process: &Process) -> Result<Prepared, ProcessError> {
         path: c_string("process.args[0]", path.into_os_string().into_vec())?,
         argv: c_strings("process.args", &process.args)?,
         envp: c_strings("process.env", &process.env)?,
+        seccomp: None,
+        listener: None,
     })
 }
 
@@ -141,7 +186,7 @@ mod tests {
     /// Runs `prepare` in a forked child and returns its /proc/self/status, or the error text.
     fn status_after(process: Process) -> Result<String, String> {
         let (code, output) = testing::capture_in_child(move |mut out| {
-            let text = match prepare(&process, None, 0, false) {
+            let text = match prepare(&process, None, 0, false, None) {
                 Ok(_) => std::fs::read_to_string("/proc/self/status").unwrap(),
                 Err(e) => format!("ERR {e}"),
             };
@@ -227,7 +272,7 @@ mod tests {
                 soft: 30000,
                 hard: 30000,
             }];
-            let text = match prepare(&p, None, 0, false) {
+            let text = match prepare(&p, None, 0, false, None) {
                 Ok(_) => "prepared".to_string(),
                 Err(e) => e.to_string(),
             };
@@ -253,7 +298,7 @@ mod tests {
             testing::enter_root_with_proc(&root_str).unwrap();
             let mut p = process(User::default());
             p.cwd = format!("/proc/self/fd/{}", outside.as_raw_fd());
-            let text = match prepare(&p, None, 0, false) {
+            let text = match prepare(&p, None, 0, false, None) {
                 Ok(_) => "prepared".to_string(),
                 Err(e) => e.to_string(),
             };
@@ -277,7 +322,7 @@ mod tests {
                 domain: "LINUX32".into(),
                 flags: vec![],
             };
-            let text = match prepare(&process(User::default()), Some(&linux32), 0, true) {
+            let text = match prepare(&process(User::default()), Some(&linux32), 0, true, None) {
                 Ok(_) => std::fs::read_to_string("/proc/self/personality").unwrap(),
                 Err(e) => e.to_string(),
             };
@@ -295,7 +340,7 @@ mod tests {
             let mut p = process(User::default());
             p.args = vec!["busybox".into(), "true".into()];
             p.env = vec!["PATH=/nonexistent:/bin".into()];
-            let text = match prepare(&p, None, 0, true) {
+            let text = match prepare(&p, None, 0, true, None) {
                 Ok(prepared) => prepared.path().to_string_lossy().into_owned(),
                 Err(e) => e.to_string(),
             };

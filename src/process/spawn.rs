@@ -165,13 +165,15 @@ impl Child {
     }
 
     /// Hands init its configuration and serves its requests until it is parked: `on_hooks`
-    /// runs the prestart and createRuntime hooks when init reaches that point.
-    /// `trees` (idmapped mounts) follow the configuration.
+    /// runs the prestart and createRuntime hooks when init reaches that point, and
+    /// `on_listener` takes a seccomp listener. `trees` (idmapped mounts) follow the
+    /// configuration.
     pub fn finish(
         &self,
         cfg: &impl serde::Serialize,
         trees: &[OwnedFd],
         mut on_hooks: impl FnMut() -> Result<(), String>,
+        mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
     ) -> Result<(), SpawnError> {
         self.chan.send_json(kind::CONFIG, cfg)?;
         if !trees.is_empty() {
@@ -181,13 +183,8 @@ impl Child {
         }
         loop {
             match self.chan.recv()? {
-                (kind::HOOKS, _) => match on_hooks() {
-                    Ok(()) => self.chan.send(kind::HOOKS_DONE, &[])?,
-                    Err(text) => {
-                        let _ = self.chan.send(kind::ERROR, text.as_bytes());
-                        return Err(ChannelError::Peer(text).into());
-                    }
-                },
+                (kind::SECCOMP_LISTENER, _) => self.answer(on_listener(self.chan.recv_fd()?))?,
+                (kind::HOOKS, _) => self.answer(on_hooks())?,
                 (kind::READY, _) => return Ok(()),
                 (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
@@ -195,13 +192,36 @@ impl Child {
     }
 
     /// Hands a tenant its configuration and returns once it has exec'd: the init socket is
-    /// close-on-exec, so its end means the payload runs. Errors before that arrive as frames.
-    pub fn hand_over(&self, cfg: &impl serde::Serialize) -> Result<(), SpawnError> {
+    /// close-on-exec, so its end means the payload runs. Errors before that arrive as frames;
+    /// `on_listener` takes a seccomp listener.
+    pub fn hand_over(
+        &self,
+        cfg: &impl serde::Serialize,
+        mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
+    ) -> Result<(), SpawnError> {
         self.chan.send_json(kind::CONFIG, cfg)?;
-        match self.chan.recv() {
-            Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(()),
-            Err(e) => Err(e.into()),
-            Ok((k, _)) => Err(ChannelError::Unexpected(k).into()),
+        loop {
+            match self.chan.recv() {
+                Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Ok(())
+                }
+                Err(e) => return Err(e.into()),
+                Ok((kind::SECCOMP_LISTENER, _)) => {
+                    self.answer(on_listener(self.chan.recv_fd()?))?
+                }
+                Ok((k, _)) => return Err(ChannelError::Unexpected(k).into()),
+            }
+        }
+    }
+
+    /// The child waits for the runtime's word after a request: DONE, or the error's text.
+    fn answer(&self, result: Result<(), String>) -> Result<(), SpawnError> {
+        match result {
+            Ok(()) => Ok(self.chan.send(kind::HOOKS_DONE, &[])?),
+            Err(text) => {
+                let _ = self.chan.send(kind::ERROR, text.as_bytes());
+                Err(ChannelError::Peer(text).into())
+            }
         }
     }
 

@@ -38,6 +38,12 @@ impl Proc {
         Ok(fd)
     }
 
+    /// The calling thread's directory as this procfs names it ("PID/task/TID"): its own
+    /// files, whichever pid namespace the procfs belongs to.
+    pub fn thread_self(&self) -> io::Result<PathBuf> {
+        fs::readlinkat(self.fd.as_fd(), Path::new("thread-self"))
+    }
+
     fn open_beneath(&self, rel: &Path, flags: libc::c_int) -> io::Result<OwnedFd> {
         let resolve = libc::RESOLVE_BENEATH
             | libc::RESOLVE_NO_MAGICLINKS

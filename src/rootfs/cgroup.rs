@@ -13,12 +13,24 @@ use std::path::Path;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
+/// Read-only unless the container has its own cgroup namespace, whatever the options say: a
+/// writable view of the host's hierarchies would let the container move itself out of its
+/// cgroup or change its own limits.
 pub fn mount(
     m: &Mounter,
     dest: &Path,
     opts: &MountOptions,
     place: &str,
 ) -> Result<(), RootfsError> {
+    let mut forced;
+    let opts = match m.ns.cgroup {
+        true => opts,
+        false => {
+            forced = opts.clone();
+            forced.flags |= libc::MS_RDONLY;
+            &forced
+        }
+    };
     let host = fs::openat(None, Path::new(CGROUP_ROOT), libc::O_PATH, 0)
         .context(|| format!("open {CGROUP_ROOT}"))?;
     let magic = fs::fstatfs(host.as_fd())

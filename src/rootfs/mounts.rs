@@ -23,7 +23,7 @@ const CARRIED: &[(libc::c_ulong, libc::c_ulong)] = &[
     (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
     (ST_RELATIME, libc::MS_RELATIME),
 ];
-/// statfs's f_flags bit for relatime, which the libc crate does not export for musl.
+/// statvfs's f_flag bit for relatime, which the libc crate does not export for musl.
 const ST_RELATIME: libc::c_ulong = 0x1000;
 const ATIME: libc::c_ulong =
     libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME | libc::MS_STRICTATIME;
@@ -141,9 +141,7 @@ impl Mounter<'_> {
         opts: &MountOptions,
         place: &str,
     ) -> Result<(), RootfsError> {
-        let existing = fs::fstatfs(mounted.as_fd())
-            .context(|| format!("statfs {place}"))?
-            .f_flags as libc::c_ulong;
+        let existing = fs::mount_flags(mounted.as_fd()).context(|| format!("statvfs {place}"))?;
         let mut carried = CARRIED
             .iter()
             .filter(|(st, _)| existing & st != 0)

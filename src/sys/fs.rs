@@ -160,6 +160,16 @@ pub fn fstatfs(fd: BorrowedFd<'_>) -> io::Result<libc::statfs> {
     Ok(st)
 }
 
+/// The ST_* flags of the mount `fd` lives on: statvfs's f_flag, which every libc has (glibc's
+/// statfs lacks f_flags, and the fuzz targets build against glibc).
+pub fn mount_flags(fd: BorrowedFd<'_>) -> io::Result<libc::c_ulong> {
+    // SAFETY: statvfs is plain data; the kernel fills it in.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid, writable statvfs buffer.
+    check(unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut st) })?;
+    Ok(st.f_flag as libc::c_ulong)
+}
+
 /// The id of the mount `fd` lives on, so a caller can tell whether a new mount covers it.
 pub fn mount_id(fd: BorrowedFd<'_>) -> io::Result<u64> {
     // SAFETY: statx is plain data; the kernel fills it in.

@@ -12,6 +12,7 @@ pub mod memfd;
 pub mod mount;
 pub mod proc;
 pub mod sched;
+pub mod seccomp;
 pub mod signal;
 pub mod spawn;
 #[cfg(test)]

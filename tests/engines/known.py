@@ -3,7 +3,6 @@ issue: (engine, check title) -> why. The suite prints them as XFAIL, and
 says when one passes so it can be dropped from here."""
 
 CGROUPS = "husk sets no cgroup limits and has no pause, update or events yet (issue 4)"
-SECCOMP = "husk installs no seccomp filter yet (issue 7)"
 
 KNOWN = {
     ("podman", "pause / unpause"): CGROUPS,
@@ -11,8 +10,6 @@ KNOWN = {
     ("podman", "--memory: OOM gives 137"): CGROUPS,
     ("podman", "--pids-limit"): CGROUPS,
     ("podman", "--cpus"): CGROUPS,
-    ("podman", "default seccomp profile"): SECCOMP,
-    ("podman", "--security-opt seccomp=FILE / unconfined"): SECCOMP,
     ("containerd", "task pause / resume"): CGROUPS,
     ("containerd", "--memory-limit: OOM gives 137"): CGROUPS,
     ("containerd", "go-runc: update --resources -"): CGROUPS,
@@ -20,5 +17,4 @@ KNOWN = {
     ("docker", "pause / unpause"): CGROUPS,
     ("docker", "update --memory"): CGROUPS,
     ("docker", "--memory: OOM gives 137"): CGROUPS,
-    ("docker", "default seccomp profile"): SECCOMP,
 }
