@@ -27,7 +27,7 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
 }
 
 /// The defaults of `create` and `run`, with the socket-activation fds systemd passed to this
-/// process (LISTEN_FDS, for LISTEN_PID = us) to hand on.
+/// process (LISTEN_FDS, for LISTEN_PID = us) and its NOTIFY_SOCKET to hand on.
 pub fn options(g: &Global) -> CreateOptions {
     let env_number = |name| std::env::var(name).ok()?.parse::<i32>().ok();
     let ours = env_number("LISTEN_PID") == Some(std::process::id() as i32);
@@ -36,6 +36,7 @@ pub fn options(g: &Global) -> CreateOptions {
         bundle: PathBuf::from("."),
         listen_fds: env_number("LISTEN_FDS").filter(|_| ours).unwrap_or(0),
         rootless: g.rootless,
+        notify_socket: std::env::var_os("NOTIFY_SOCKET").map(PathBuf::from),
         ..Default::default()
     }
 }

@@ -8,6 +8,7 @@ const HELP: &str = "usage: husk start ID\n\nStarts the process of a created cont
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let id = super::only_id(rest, "start", HELP)?;
-    Container::load(&g.root, &id)?.start()?;
+    let notify = std::env::var_os("NOTIFY_SOCKET").map(std::path::PathBuf::from);
+    Container::load(&g.root, &id)?.start_notify(notify.as_deref(), None)?;
     Ok(0)
 }

@@ -3,7 +3,7 @@
 use super::dir::StateDir;
 use super::init_config::{InitConfig, Launch};
 use super::saved::{proc_start, Saved};
-use super::{bootstrap, console, devices, hooks, id, idmapped, Container, ContainerError};
+use super::{bootstrap, console, devices, hooks, id, idmapped, notify, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::process::spawn::Child;
 use crate::spec::{self, Seccomp, Spec, State, Status};
@@ -28,6 +28,8 @@ pub struct CreateOptions {
     pub console_socket: Option<PathBuf>,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
+    /// The caller's sd_notify socket (NOTIFY_SOCKET): the payload gets a proxy of it.
+    pub notify_socket: Option<PathBuf>,
     /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
     pub rootless: Option<bool>,
     /// The husk binary whose sealed copy becomes init; None is the running program (husk
@@ -66,6 +68,9 @@ pub(super) fn create_with(
         cgroup: None,
         child: None,
     };
+    if opts.notify_socket.is_some() {
+        notify::setup(&mut spec, undo.dir.as_ref().expect("armed"))?;
+    }
     let saved = build(opts, &bundle, spec, cgroup, console, &mut undo)?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })

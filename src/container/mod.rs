@@ -18,6 +18,7 @@ mod idmapped;
 pub mod init;
 mod init_config;
 mod kill;
+mod notify;
 mod owner;
 mod resources;
 mod run;

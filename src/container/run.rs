@@ -11,7 +11,7 @@ use crate::sys::{fd, signal, wait};
 /// and husk adopts init when the intermediate nsexec process exits.
 pub fn run(opts: &CreateOptions, detach: bool, keep: bool) -> Result<i32, ContainerError> {
     if detach {
-        return start_or_delete(super::create(opts)?).map(|_| 0);
+        return start_or_delete(super::create(opts)?, opts, None).map(|_| 0);
     }
     wait::set_child_subreaper()
         .map_err(|e| ContainerError::io("prctl", "PR_SET_CHILD_SUBREAPER", e))?;
@@ -31,7 +31,8 @@ pub fn run(opts: &CreateOptions, detach: bool, keep: bool) -> Result<i32, Contai
         },
         false => None,
     };
-    let c = start_or_delete(c)?;
+    // husk stays as the payload's parent: it is the process the caller should watch.
+    let c = start_or_delete(c, opts, Some(std::process::id() as i32))?;
     let code = foreground::supervise(c.unlock().pid, master)?;
     if !keep {
         // The payload's status is the answer; a failed cleanup is worth a line, not the status.
@@ -42,8 +43,12 @@ pub fn run(opts: &CreateOptions, detach: bool, keep: bool) -> Result<i32, Contai
     Ok(code)
 }
 
-fn start_or_delete(mut c: Container) -> Result<Container, ContainerError> {
-    match c.start() {
+fn start_or_delete(
+    mut c: Container,
+    opts: &CreateOptions,
+    main_pid: Option<i32>,
+) -> Result<Container, ContainerError> {
+    match c.start_notify(opts.notify_socket.as_deref(), main_pid) {
         Ok(()) => Ok(c),
         Err(e) => {
             let _ = c.delete(true);

@@ -1,13 +1,26 @@
 //! `start`: release the init parked on the exec fifo.
 
+use super::notify::{self, Proxy};
 use super::{hooks, Container, ContainerError};
 use crate::spec::Status;
 use crate::sys::fd;
 use std::fs::File;
 use std::io::Read;
+use std::path::Path;
 
 impl Container {
     pub fn start(&mut self) -> Result<(), ContainerError> {
+        self.start_notify(None, None)
+    }
+
+    /// Starts, then with `notify` (the caller's NOTIFY_SOCKET, for a container created with
+    /// one) returns only once the payload said READY or ended. The caller is told to watch
+    /// `main_pid`, or else init.
+    pub fn start_notify(
+        &mut self,
+        notify: Option<&Path>,
+        main_pid: Option<i32>,
+    ) -> Result<(), ContainerError> {
         match self.status() {
             Status::Created => {}
             status => {
@@ -18,6 +31,10 @@ impl Container {
                 })
             }
         }
+        let proxy = match notify.filter(|_| notify::dir(&self.dir).exists()) {
+            Some(host) => Some(Proxy::open(&self.dir, host)?),
+            None => None,
+        };
         let path = self.dir.fifo();
         let fifo =
             fd::open_fifo_nonblocking(&path).map_err(|e| ContainerError::io("open", &path, e))?;
@@ -25,7 +42,10 @@ impl Container {
         // The fifo's presence is what says `created`; it must go once the payload runs.
         std::fs::remove_file(&path).map_err(|e| ContainerError::io("remove", &path, e))?;
         hooks::poststart(&self.saved);
-        Ok(())
+        match proxy {
+            Some(p) => p.relay(main_pid.unwrap_or(self.saved.pid), || self.saved.alive()),
+            None => Ok(()),
+        }
     }
 
     /// Opening the fifo lets init's open for writing return; what it writes until the fifo
