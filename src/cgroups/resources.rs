@@ -36,6 +36,7 @@ fn invalid(field: &'static str, value: &dyn fmt::Display, why: &str) -> CgroupEr
 /// The writes for `r` in a v1 (or hybrid) or a unified v2 layout. Devices are not among them:
 /// they are rules (v1) or a program (v2), not values.
 pub fn plan(r: &Resources, v2: bool) -> Result<Vec<Write>, CgroupError> {
+    let r = &zeros_unset(r);
     let mut p = Plan {
         v2,
         writes: Vec::new(),
@@ -112,6 +113,39 @@ pub fn plan(r: &Resources, v2: bool) -> Result<Vec<Write>, CgroupError> {
         p.set("unified", key, &value);
     }
     Ok(p.writes)
+}
+
+/// Engines send 0 for "not set": Docker gives every container `blockIO.weight: 0` and fills
+/// `update` with zero shares, quota, period and reservation. runc skips zeros, so husk does.
+fn zeros_unset(r: &Resources) -> Resources {
+    fn unset<T: Default + PartialEq>(v: &mut Option<T>) {
+        if v.as_ref() == Some(&T::default()) {
+            *v = None;
+        }
+    }
+    let mut r = r.clone();
+    if let Some(m) = &mut r.memory {
+        unset(&mut m.limit);
+        unset(&mut m.reservation);
+        unset(&mut m.kernel);
+        unset(&mut m.kernel_tcp);
+    }
+    if let Some(c) = &mut r.cpu {
+        unset(&mut c.shares);
+        unset(&mut c.quota);
+        unset(&mut c.period);
+        unset(&mut c.realtime_runtime);
+        unset(&mut c.realtime_period);
+    }
+    if let Some(b) = &mut r.block_io {
+        unset(&mut b.weight);
+        unset(&mut b.leaf_weight);
+        for d in &mut b.weight_device {
+            unset(&mut d.weight);
+            unset(&mut d.leaf_weight);
+        }
+    }
+    r
 }
 
 fn is_number(s: &str) -> bool {

@@ -223,3 +223,28 @@ fn device_programs_end_every_path_with_a_verdict() {
     assert_eq!(p.len(), 6 + 8 + 2);
     assert_eq!(p.last().map(|i| i & 0xff), Some(0x95));
 }
+
+#[test]
+fn zeros_are_not_set_as_docker_sends_them() {
+    // Docker's create gives every container blockIO.weight 0, and its update fills the rest.
+    let docker = resources(
+        r#"{"memory": {"limit": 100663296, "reservation": 0, "kernel": 0},
+            "cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}}"#,
+    );
+    for v2 in [false, true] {
+        let writes = super::resources::plan(&docker, v2).unwrap();
+        let files: Vec<_> = writes.iter().map(|w| w.file.as_str()).collect();
+        let limit = if v2 {
+            "memory.max"
+        } else {
+            "memory.limit_in_bytes"
+        };
+        assert_eq!(files, [limit], "v2 {v2}");
+        assert_eq!(writes[0].value, "100663296");
+    }
+    let weight = resources(r#"{"blockIO": {"weight": 5}}"#);
+    assert!(
+        super::resources::plan(&weight, false).is_err(),
+        "a set weight is still checked"
+    );
+}
