@@ -212,6 +212,20 @@ fn systemd_cgroup_driver_is_refused_for_create_naming_it() {
     ])
     .assert_code(1);
     assert!(out.stderr.contains("--systemd-cgroup"), "{out}");
+    assert!(out.stderr.contains(&format!("runc-{id}.scope")), "{out}");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+fn systemd_cgroup_path_that_is_not_slice_prefix_name_is_named() {
+    let mut bundle = Bundle::new();
+    bundle.set("linux.cgroupsPath", json!("machine:x"));
+    bundle.write();
+    let id = bundle.id();
+    let out = husk(&["--systemd-cgroup", "run", "--bundle", bundle.dir_str(), &id]).assert_code(1);
+    for part in ["linux.cgroupsPath: ", "machine:x", "slice:prefix:name"] {
+        assert!(out.stderr.contains(part), "{out}");
+    }
     bundle.assert_clean(&id);
 }
 

@@ -14,6 +14,7 @@ mod stats;
 
 pub use error::CgroupError;
 pub use layout::{Hierarchy, Layout};
+pub use path::systemd_unit;
 
 use crate::spec::Resources;
 use serde::{Deserialize, Serialize};

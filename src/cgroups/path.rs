@@ -32,6 +32,38 @@ pub fn container_path(cgroups_path: Option<&str>, id: &str) -> Result<PathBuf, C
     Ok(clean)
 }
 
+/// The systemd unit `--systemd-cgroup` would place the container in, as (slice, unit), read
+/// from `slice:prefix:name` the way runc reads it (empty: `system.slice`, `runc-<id>.scope`).
+pub fn systemd_unit(cgroups_path: Option<&str>, id: &str) -> Result<(String, String), CgroupError> {
+    let raw = cgroups_path.unwrap_or("");
+    let parts: Vec<&str> = raw.split(':').collect();
+    let (slice, prefix, name) = match parts[..] {
+        [""] => ("", "runc", id),
+        [slice, prefix, name] => (slice, prefix, name),
+        _ => {
+            return Err(CgroupError::Path(format!(
+                "{raw:?} is not of the form \"slice:prefix:name\" that systemd cgroups need"
+            )))
+        }
+    };
+    let slice = if slice.is_empty() {
+        "system.slice"
+    } else {
+        slice
+    };
+    if !slice.ends_with(".slice") || slice.contains('/') || name.is_empty() || name.contains('/') {
+        return Err(CgroupError::Path(format!(
+            "{raw:?}: the slice must end in .slice, and neither slice nor name may contain \"/\" or be empty"
+        )));
+    }
+    let unit = match (prefix, name) {
+        (_, n) if n.ends_with(".slice") => n.to_string(),
+        ("", n) => format!("{n}.scope"),
+        (p, n) => format!("{p}-{n}.scope"),
+    };
+    Ok((slice.to_string(), unit))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +87,31 @@ mod tests {
             container_path(Some("a/./b"), "x").unwrap(),
             PathBuf::from("a/b")
         );
+    }
+
+    #[test]
+    fn systemd_form_is_read_as_runc_reads_it() {
+        let unit = |p| systemd_unit(p, "abc").map_err(|e| e.to_string());
+        let ok = |s: &str, u: &str| Ok((s.to_string(), u.to_string()));
+        assert_eq!(unit(None), ok("system.slice", "runc-abc.scope"));
+        assert_eq!(
+            unit(Some("user.slice:podman:x")),
+            ok("user.slice", "podman-x.scope")
+        );
+        assert_eq!(unit(Some(":p:x")), ok("system.slice", "p-x.scope"));
+        assert_eq!(unit(Some("a.slice::x")), ok("a.slice", "x.scope"));
+        assert_eq!(unit(Some("a.slice:p:b.slice")), ok("a.slice", "b.slice"));
+        for bad in [
+            "a:b",
+            "/x",
+            "a:b:c:d",
+            "system:p:x",
+            "a/b.slice:p:x",
+            "a.slice:p:",
+        ] {
+            let e = unit(Some(bad)).unwrap_err();
+            assert!(e.starts_with("linux.cgroupsPath: "), "{bad}: {e}");
+        }
     }
 
     #[test]

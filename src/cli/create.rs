@@ -36,6 +36,7 @@ pub fn options(g: &Global) -> CreateOptions {
         bundle: PathBuf::from("."),
         listen_fds: env_number("LISTEN_FDS").filter(|_| ours).unwrap_or(0),
         rootless: g.rootless,
+        systemd_cgroup: g.systemd_cgroup,
         notify_socket: std::env::var_os("NOTIFY_SOCKET").map(PathBuf::from),
         ..Default::default()
     }

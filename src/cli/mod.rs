@@ -179,12 +179,6 @@ fn version() -> String {
 }
 
 fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> {
-    if g.systemd_cgroup && matches!(cmd, "create" | "run") {
-        return Err(UsageError(
-            "--systemd-cgroup: the systemd cgroup driver is not supported yet".into(),
-        )
-        .into());
-    }
     match cmd {
         "create" => create::run(g, rest),
         "start" => start::run(g, rest),

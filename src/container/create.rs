@@ -4,7 +4,7 @@ use super::dir::StateDir;
 use super::init_config::{InitConfig, Launch};
 use super::saved::{proc_start, Saved};
 use super::{bootstrap, console, devices, hooks, id, idmapped, notify, Container, ContainerError};
-use crate::cgroups::Cgroup;
+use crate::cgroups::{self, Cgroup};
 use crate::process::spawn::Child;
 use crate::spec::{self, Seccomp, Spec, State, Status};
 use crate::sys::fd;
@@ -30,6 +30,9 @@ pub struct CreateOptions {
     pub no_new_keyring: bool,
     /// The caller's sd_notify socket (NOTIFY_SOCKET): the payload gets a proxy of it.
     pub notify_socket: Option<PathBuf>,
+    /// `--systemd-cgroup`: the path is read in systemd's form, and then refused, since the
+    /// systemd driver is not built yet.
+    pub systemd_cgroup: bool,
     /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
     pub rootless: Option<bool>,
     /// The husk binary whose sealed copy becomes init; None is the running program (husk
@@ -54,6 +57,12 @@ pub(super) fn create_with(
     spec::validate(&spec, &bundle)?;
     super::check::check(&spec)?;
     let linux = spec.linux.clone().unwrap_or_default();
+    if opts.systemd_cgroup {
+        let (slice, unit) = cgroups::systemd_unit(linux.cgroups_path.as_deref(), &opts.id)?;
+        return Err(ContainerError::Config(format!(
+            "--systemd-cgroup: the systemd cgroup driver is not supported yet (unit {unit} in {slice})"
+        )));
+    }
     let cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
     cgroup.check(&linux.resources.clone().unwrap_or_default())?;
     let process = spec.process.as_mut().expect("checked");

@@ -7,7 +7,7 @@ use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("config.json");
-    if let Ok(spec) = husk::spec::parse(path, data) {
+    if let Ok(spec) = husk::spec::parse::<husk::spec::Spec>(path, data) {
         let again =
             husk::spec::parse(path, &husk::spec::to_json(&spec)).expect("own output parses");
         assert_eq!(spec, again, "a spec changed through serialization");
