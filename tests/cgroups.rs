@@ -37,15 +37,20 @@ fn finish(bundle: &Bundle, id: &str) {
     bundle.assert_clean(id);
 }
 
+/// A bundle whose payload gets 32 MiB of memory and no swap: a 64 MiB buffer is OOM-killed.
+fn memory_capped() -> Bundle {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "linux.resources.memory",
+        json!({"limit": 33554432, "swap": 33554432}),
+    );
+    bundle
+}
+
 #[test]
 fn a_memory_limit_oom_kills_the_payload() {
-    let mut bundle = Bundle::new();
-    bundle
-        .set(
-            "linux.resources.memory",
-            json!({"limit": 33554432, "swap": 33554432}),
-        )
-        .sh("exec dd if=/dev/zero of=/dev/null bs=64M count=1");
+    let mut bundle = memory_capped();
+    bundle.sh("exec dd if=/dev/zero of=/dev/null bs=64M count=1");
     let id = bundle.id();
     bundle.run(&id).assert_code(137);
     bundle.assert_clean(&id);
@@ -220,16 +225,11 @@ fn events_stats_is_one_json_line_with_runcs_fields() {
 
 #[test]
 fn events_stream_stats_and_an_oom_until_the_container_stops() {
-    let mut bundle = Bundle::new();
-    bundle
-        .set(
-            "linux.resources.memory",
-            json!({"limit": 33554432, "swap": 33554432}),
-        )
-        .sh("sleep 0.5; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 0.5");
-    let id = bundle.id();
-    bundle.create(&id).assert_ok();
-    husk(&["start", &id]).assert_ok();
+    let mut bundle = memory_capped();
+    let id = running(
+        &mut bundle,
+        "sleep 0.5; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 0.5",
+    );
     let out = husk(&["events", "--interval", "200ms", &id]).assert_ok();
     let events: Vec<Value> = out
         .stdout
