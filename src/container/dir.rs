@@ -107,6 +107,15 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     f.write_all(bytes)
 }
 
+/// Container `id`'s directory under `root` and its state, read without taking its lock (for
+/// the commands that only look or signal).
+pub fn peek(root: &Path, id: &str) -> Result<(PathBuf, Saved), ContainerError> {
+    super::id::validate(id)?;
+    let path = root.join(id);
+    let saved = load(&path)?;
+    Ok((path, saved))
+}
+
 /// Reads a container's state without taking its lock (for `list` and `state`, which only look).
 pub fn load(dir: &Path) -> Result<Saved, ContainerError> {
     let file = dir.join(STATE_FILE);

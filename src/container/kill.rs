@@ -3,7 +3,7 @@
 //! stopped.
 
 use super::saved::Saved;
-use super::{dir, id, Container, ContainerError};
+use super::{dir, Container, ContainerError};
 use crate::spec::Status;
 use crate::sys::wait::PidFd;
 use std::path::Path;
@@ -16,9 +16,7 @@ impl Container {
 
 /// Signals container `id` under `root` without waiting for its lock.
 pub fn kill(root: &Path, id: &str, sig: libc::c_int, all: bool) -> Result<(), ContainerError> {
-    id::validate(id)?;
-    let path = root.join(id);
-    let saved = dir::load(&path)?;
+    let (path, saved) = dir::peek(root, id)?;
     signal(&saved, saved.status(&path), sig, all)
 }
 

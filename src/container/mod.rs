@@ -90,8 +90,7 @@ pub fn list(root: &Path) -> Vec<State> {
 
 /// The pids in container `id`'s cgroup, read without waiting for its lock.
 pub fn pids(root: &Path, id: &str) -> Result<Vec<libc::pid_t>, ContainerError> {
-    id::validate(id)?;
-    Ok(dir::load(&root.join(id))?.cgroup.pids()?)
+    Ok(dir::peek(root, id)?.1.cgroup.pids()?)
 }
 
 /// `ps ARGS` of the host, cut down to container `id`'s processes.
@@ -102,8 +101,6 @@ pub fn ps_table(root: &Path, id: &str, args: &[String]) -> Result<String, Contai
 
 /// The state of one container, read without waiting for its lock.
 pub fn state(root: &Path, id: &str) -> Result<State, ContainerError> {
-    id::validate(id)?;
-    let path = root.join(id);
-    let saved = dir::load(&path)?;
+    let (path, saved) = dir::peek(root, id)?;
     Ok(saved.state(saved.status(&path)))
 }

@@ -1,6 +1,6 @@
 //! A running container's cgroup: pause, resume, update, and the events `husk events` reports.
 
-use super::{dir, id, Container, ContainerError};
+use super::{dir, Container, ContainerError};
 use crate::spec::{Resources, Status};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -69,9 +69,7 @@ pub fn events(
     interval: Option<Duration>,
     mut emit: impl FnMut(&str),
 ) -> Result<(), ContainerError> {
-    id::validate(id)?;
-    let path = root.join(id);
-    let saved = dir::load(&path)?;
+    let (path, saved) = dir::peek(root, id)?;
     // A valid id has no character JSON would escape.
     let quoted = format!("\"{id}\"");
     let stats = || {
