@@ -1,5 +1,6 @@
 //! Records the commit husk is built from, for `husk --version`, and links the husk binary
-//! without an unwind lookup table.
+//! without an unwind lookup table and with identical functions folded.
+use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
@@ -17,6 +18,27 @@ fn main() {
     // Only the binary: test harnesses unwind, and without the table a failing assertion
     // aborts the whole test binary ("failed to initiate panic") instead of reporting.
     println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
+    // Generic code is monomorphised into many byte-identical copies (serde visitors, Vec and
+    // iterator glue); lld folds them into one (16 KiB). GNU ld cannot, and rustup ships lld
+    // with every toolchain, so it is taken from the toolchain building husk.
+    if let Some(gcc_ld) = toolchain_lld() {
+        println!("cargo:rustc-link-arg-bins=-B{}", gcc_ld.display());
+        println!("cargo:rustc-link-arg-bins=-fuse-ld=lld");
+        println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
+    }
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs");
+}
+
+/// The `gcc-ld` directory of the compiler's sysroot, whose `ld.lld` runs rust-lld.
+fn toolchain_lld() -> Option<PathBuf> {
+    let rustc = std::env::var("RUSTC").ok()?;
+    let host = std::env::var("HOST").ok()?;
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = String::from_utf8(out.stdout).ok()?;
+    let dir = PathBuf::from(sysroot.trim()).join(format!("lib/rustlib/{host}/bin/gcc-ld"));
+    dir.join("ld.lld").exists().then_some(dir)
 }
