@@ -71,6 +71,14 @@ impl Layout {
                 });
             }
         }
+        // v2 lets no cgroup that holds processes hand controllers to its children, and the
+        // caller's own cgroup holds at least the caller: on a unified host the container
+        // hangs under its parent instead, as runc places it.
+        if let [h] = &mut hierarchies[..] {
+            if h.v2 {
+                h.own = h.own.parent().unwrap_or(&h.own).to_path_buf();
+            }
+        }
         Layout { hierarchies }
     }
 }
@@ -160,12 +168,18 @@ mod tests {
         assert_eq!(l.hierarchies.len(), 3);
         assert!(l.hierarchies.iter().all(|h| !h.v2));
         let v2 = MOUNTINFO.to_owned() + "40 30 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
-        let l = Layout::from_parts(&mountinfo::parse(&v2), &cgroup::parse("0::/a\n"));
+        let l = Layout::from_parts(&mountinfo::parse(&v2), &cgroup::parse("0::/a/b\n"));
         assert_eq!(l.hierarchies.len(), 1);
         assert!(l.hierarchies[0].v2);
         assert_eq!(
             l.hierarchies[0].dir_for(Path::new("c")),
-            PathBuf::from("/sys/fs/cgroup/a/c")
+            PathBuf::from("/sys/fs/cgroup/a/c"),
+            "on a unified host the container goes beside the caller, not below it"
+        );
+        let l = Layout::from_parts(&mountinfo::parse(&v2), &cgroup::parse("0::/\n"));
+        assert_eq!(
+            l.hierarchies[0].dir_for(Path::new("c")),
+            PathBuf::from("/sys/fs/cgroup/c")
         );
     }
 

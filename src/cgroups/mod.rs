@@ -152,6 +152,10 @@ impl Cgroup {
         if self.is_v2() {
             enable_controllers(dir);
         }
+        // A v2 cpuset left empty takes its parent's effective set: only v1 needs filling.
+        if self.unified.as_deref() == Some(dir) {
+            return Ok(());
+        }
         cpuset::inherit(dir).map_err(|e| CgroupError::io("fill cpuset of", dir, e))
     }
 

@@ -248,3 +248,22 @@ fn zeros_are_not_set_as_docker_sends_them() {
         "a set weight is still checked"
     );
 }
+
+#[test]
+fn a_v2_cpuset_is_left_to_inherit() {
+    // The v2 root has no cpuset.cpus, and an empty one below it means "the parent's".
+    let root = scratch("v2cpuset", &[]);
+    let leaf = root.join("c");
+    fs::create_dir(&leaf).unwrap();
+    for f in ["cpuset.cpus", "cpuset.mems", "cgroup.procs"] {
+        fs::write(leaf.join(f), "").unwrap();
+    }
+    let mut cg = Cgroup {
+        dirs: vec![leaf.clone()],
+        unified: Some(leaf.clone()),
+        ..Default::default()
+    };
+    cg.create().unwrap();
+    assert_eq!(fs::read_to_string(leaf.join("cpuset.cpus")).unwrap(), "");
+    fs::remove_dir_all(&root).unwrap();
+}
