@@ -1,5 +1,5 @@
 //! Records the commit husk is built from, for `husk --version`, and links the husk binary
-//! without an unwind lookup table and with identical functions folded.
+//! without unwind tables and with identical functions folded.
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -13,11 +13,19 @@ fn main() {
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=HUSK_COMMIT={commit}");
-    // husk is built with panic=abort, so nothing in it unwinds and the lookup table is dead
-    // weight (12 KiB); the .eh_frame it indexes cannot go, because musl's crt registers it.
-    // Only the binary: test harnesses unwind, and without the table a failing assertion
-    // aborts the whole test binary ("failed to initiate panic") instead of reporting.
-    println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
+    // husk is built with panic=abort, so nothing in it unwinds: its unwind tables (.eh_frame,
+    // 110 KiB, most of it std's and musl's) are dead weight. A panic still prints its message
+    // and aborts; only the backtrace it would print is empty. Only the binary: test harnesses
+    // unwind, and without the tables a failing assertion aborts the whole test binary
+    // ("failed to initiate panic") instead of reporting.
+    let script = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("no-unwind-tables.ld");
+    std::fs::write(
+        &script,
+        "SECTIONS { /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) } } INSERT AFTER .text;\n",
+    )
+    .expect("write the linker script");
+    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
     // Generic code is monomorphised into many byte-identical copies (serde visitors, Vec and
     // iterator glue); lld folds them into one (16 KiB). GNU ld cannot, and rustup ships lld
     // with every toolchain, so it is taken from the toolchain building husk.
