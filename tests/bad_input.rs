@@ -199,20 +199,22 @@ fn a_closed_preserved_fd_is_refused_before_anything_is_made() {
 }
 
 #[test]
-fn systemd_cgroup_driver_is_refused_for_create_naming_it() {
+fn systemd_cgroup_without_a_reachable_bus_is_one_line_and_leaves_nothing() {
     let bundle = Bundle::new();
     bundle.write();
     let id = bundle.id();
-    let out = husk(&[
-        "--systemd-cgroup",
-        "create",
-        "--bundle",
-        bundle.dir_str(),
-        &id,
-    ])
-    .assert_code(1);
-    assert!(out.stderr.contains("--systemd-cgroup"), "{out}");
-    assert!(out.stderr.contains(&format!("runc-{id}.scope")), "{out}");
+    let mut cmd = husk_command(&["--systemd-cgroup", "run", "--bundle", bundle.dir_str(), &id]);
+    cmd.env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/husk-bus");
+    let out = run_captured(cmd, None).assert_code(1);
+    let line = out.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{out}");
+    for part in [
+        &format!("unit runc-{id}.scope"),
+        "unix:path=/nonexistent/husk-bus",
+        "No such file or directory",
+    ] {
+        assert!(line.contains(part), "{part:?} missing: {out}");
+    }
     bundle.assert_clean(&id);
 }
 

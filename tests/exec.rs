@@ -274,7 +274,8 @@ fn features_lists_what_husk_implements() {
         .unwrap()
         .contains(&json!("user")));
     assert_eq!(linux["capabilities"][0], "CAP_CHOWN");
-    assert_eq!(linux["cgroup"]["systemd"], false);
+    assert_eq!(linux["cgroup"]["systemd"], true);
+    assert_eq!(linux["cgroup"]["systemdUser"], true);
     assert_eq!(linux["seccomp"]["enabled"], false);
     assert_eq!(linux["mountExtensions"]["idmap"]["enabled"], true);
     // 4-space indentation, like runc.

@@ -15,6 +15,12 @@ pub enum CgroupError {
     Invalid(&'static str, String),
     /// An existing cgroup already holds this many processes.
     NotEmpty(PathBuf, usize),
+    /// What systemd or the bus said when asked to `op` a unit.
+    Systemd {
+        op: &'static str,
+        unit: String,
+        err: super::systemd::BusError,
+    },
 }
 
 impl CgroupError {
@@ -35,6 +41,9 @@ impl fmt::Display for CgroupError {
             }
             CgroupError::Path(msg) => write!(f, "linux.cgroupsPath: {msg}"),
             CgroupError::Invalid(field, msg) => write!(f, "linux.resources.{field}: {msg}"),
+            CgroupError::Systemd { op, unit, err } => {
+                write!(f, "systemd cgroup: {op} unit {unit}: {err}")
+            }
             CgroupError::NotEmpty(path, n) => {
                 write!(
                     f,

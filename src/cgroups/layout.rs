@@ -41,6 +41,11 @@ impl Layout {
         Ok(Layout::from_parts(&mountinfo::parse(&text), &own))
     }
 
+    /// Only the cgroup2 hierarchy is mounted.
+    pub fn is_unified(&self) -> bool {
+        matches!(&self.hierarchies[..], [h] if h.v2)
+    }
+
     /// One hierarchy per cgroup mount whose root is the hierarchy's root (bind mounts of
     /// sub-cgroups would place the container in the wrong spot) and that this process is in.
     fn from_parts(mounts: &[MountInfo], own: &[Membership]) -> Layout {

@@ -11,6 +11,7 @@ mod layout;
 mod path;
 mod resources;
 mod stats;
+pub mod systemd;
 
 pub use error::CgroupError;
 pub use layout::{Hierarchy, Layout};
@@ -33,6 +34,65 @@ pub struct Cgroup {
     /// The directory in the cgroup2 hierarchy, if one is mounted.
     #[serde(default)]
     pub unified: Option<PathBuf>,
+    /// The systemd unit that holds the cgroup (`--systemd-cgroup`), stopped on destroy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<systemd::Unit>,
+}
+
+/// Where a new container's cgroup comes from: directories husk makes, or a systemd unit.
+pub enum Placement {
+    Fs(Cgroup),
+    Systemd { scope: systemd::Scope, v2: bool },
+}
+
+impl Placement {
+    /// Reads `linux.cgroupsPath` for the driver; nothing is made yet.
+    pub fn new(
+        cgroups_path: Option<&str>,
+        id: &str,
+        systemd: bool,
+        rootless: bool,
+    ) -> Result<Placement, CgroupError> {
+        if !systemd {
+            return Cgroup::locate(cgroups_path, id).map(Placement::Fs);
+        }
+        Ok(Placement::Systemd {
+            scope: systemd::Scope::locate(cgroups_path, id, rootless)?,
+            v2: Layout::detect()?.is_unified(),
+        })
+    }
+
+    /// Refuses resources that cannot be written in this layout, naming the field.
+    pub fn check(&self, r: &Resources) -> Result<(), CgroupError> {
+        let v2 = match self {
+            Placement::Fs(cg) => cg.is_v2(),
+            Placement::Systemd { v2, .. } => *v2,
+        };
+        resources::plan(r, v2).map(drop)
+    }
+}
+
+impl systemd::Scope {
+    /// Has systemd make the unit with `pid` in it and the resources it knows as properties,
+    /// then joins `pid` to the unit's cgroup in the hierarchies systemd leaves alone. On
+    /// failure nothing is left: the unit is stopped and the directories made are removed.
+    pub fn place(
+        self,
+        pid: libc::pid_t,
+        v2: bool,
+        r: &Resources,
+        devices: &[crate::spec::DeviceRule],
+    ) -> Result<Cgroup, CgroupError> {
+        let props = systemd::properties(&resources::plan(r, v2)?, devices);
+        let path = self.start(pid, props, v2)?;
+        let mut cgroup = Cgroup::locate(Some(&path), &self.id)?;
+        cgroup.unit = Some(self.unit);
+        if let Err(e) = cgroup.join(pid) {
+            let _ = cgroup.destroy(Duration::ZERO);
+            return Err(e);
+        }
+        Ok(cgroup)
+    }
 }
 
 impl Cgroup {
@@ -47,6 +107,7 @@ impl Cgroup {
             dirs,
             created: Vec::new(),
             unified: unified.map(|h| h.dir_for(&rel)),
+            unit: None,
         })
     }
 
@@ -135,19 +196,30 @@ impl Cgroup {
     }
 
     fn create_one(&mut self, dir: &Path) -> Result<(), CgroupError> {
-        if dir.exists() {
-            let pids = procs_under(dir)?;
-            if !pids.is_empty() {
-                return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));
-            }
-        } else {
-            // Each missing level is recorded, so that a failure removes all of them again.
-            let mut missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.exists()).collect();
-            missing.reverse();
-            for level in missing {
-                fs::create_dir(level).map_err(|e| CgroupError::io("create", level, e))?;
-                self.created.push(level.to_path_buf());
-            }
+        let pids = procs_under(dir)?;
+        if !pids.is_empty() {
+            return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));
+        }
+        self.make(dir)
+    }
+
+    /// Moves `pid` into a cgroup that may already hold it (a systemd unit's), making it in
+    /// the hierarchies where it does not exist yet.
+    fn join(&mut self, pid: libc::pid_t) -> Result<(), CgroupError> {
+        for dir in self.dirs.clone() {
+            self.make(&dir)?;
+        }
+        self.add(pid)
+    }
+
+    /// Makes `dir` and every missing level above it, recording each so that a failure
+    /// removes all of them again, and readies it for processes.
+    fn make(&mut self, dir: &Path) -> Result<(), CgroupError> {
+        let mut missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.exists()).collect();
+        missing.reverse();
+        for level in missing {
+            fs::create_dir(level).map_err(|e| CgroupError::io("create", level, e))?;
+            self.created.push(level.to_path_buf());
         }
         if self.is_v2() {
             enable_controllers(dir);
@@ -202,6 +274,7 @@ impl Cgroup {
                 dirs,
                 created: Vec::new(),
                 unified: self.unified.as_ref().map(|d| d.join(sub)),
+                unit: None,
             }),
         }
     }
@@ -233,8 +306,24 @@ impl Cgroup {
         Ok(())
     }
 
-    /// Removes the directories husk made, waiting up to `patience` for exiting processes.
+    /// Writes `r` for `update`: as unit properties first where systemd holds the cgroup, so
+    /// that systemd does not put back the old values, then into the files.
+    pub fn update(&self, r: &Resources) -> Result<(), CgroupError> {
+        if let Some(unit) = &self.unit {
+            unit.set(&systemd::properties(
+                &resources::plan(r, self.is_v2())?,
+                &[],
+            ))?;
+        }
+        self.apply(r)
+    }
+
+    /// Stops the systemd unit, if any, then removes the directories husk made, waiting up to
+    /// `patience` for exiting processes.
     pub fn destroy(&self, patience: Duration) -> Result<(), CgroupError> {
+        if let Some(unit) = &self.unit {
+            unit.stop()?;
+        }
         let deadline = Instant::now() + patience;
         for dir in self.created.iter().rev() {
             match self.dirs.contains(dir) {

@@ -63,6 +63,7 @@ fn v2_files_take_runcs_values() {
         dirs: vec![dir.clone()],
         created: Vec::new(),
         unified: Some(dir.clone()),
+        ..Default::default()
     };
     let mut r = resources(ALL);
     r.unified.insert("memory.high".into(), "900000".into());
@@ -104,6 +105,7 @@ fn v2_special_values() {
         dirs: vec![dir.clone()],
         created: Vec::new(),
         unified: Some(dir.clone()),
+        ..Default::default()
     };
     cg.apply(&resources(
         r#"{"memory": {"limit": -1, "swap": -1}, "cpu": {"quota": -1}, "pids": {"limit": -1}}"#,
@@ -157,6 +159,7 @@ fn v1_files_take_runcs_values() {
         dirs: vec![dir.clone(), v2.clone()],
         created: Vec::new(),
         unified: Some(v2.clone()),
+        ..Default::default()
     };
     let mut r = resources(ALL);
     r.network = resources(

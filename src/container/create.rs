@@ -4,7 +4,7 @@ use super::dir::StateDir;
 use super::init_config::{InitConfig, Launch};
 use super::saved::{proc_start, Saved};
 use super::{bootstrap, console, devices, hooks, id, idmapped, notify, Container, ContainerError};
-use crate::cgroups::{self, Cgroup};
+use crate::cgroups::{Cgroup, Placement};
 use crate::process::spawn::Child;
 use crate::spec::{self, Seccomp, Spec, State, Status};
 use crate::sys::fd;
@@ -30,8 +30,7 @@ pub struct CreateOptions {
     pub no_new_keyring: bool,
     /// The caller's sd_notify socket (NOTIFY_SOCKET): the payload gets a proxy of it.
     pub notify_socket: Option<PathBuf>,
-    /// `--systemd-cgroup`: the path is read in systemd's form, and then refused, since the
-    /// systemd driver is not built yet.
+    /// `--systemd-cgroup`: the cgroup is a systemd unit, named by the path's systemd form.
     pub systemd_cgroup: bool,
     /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
     pub rootless: Option<bool>,
@@ -57,14 +56,14 @@ pub(super) fn create_with(
     spec::validate(&spec, &bundle)?;
     super::check::check(&spec)?;
     let linux = spec.linux.clone().unwrap_or_default();
-    if opts.systemd_cgroup {
-        let (slice, unit) = cgroups::systemd_unit(linux.cgroups_path.as_deref(), &opts.id)?;
-        return Err(ContainerError::Config(format!(
-            "--systemd-cgroup: the systemd cgroup driver is not supported yet (unit {unit} in {slice})"
-        )));
-    }
-    let cgroup = Cgroup::locate(linux.cgroups_path.as_deref(), &opts.id)?;
-    cgroup.check(&linux.resources.clone().unwrap_or_default())?;
+    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
+    let placement = Placement::new(
+        linux.cgroups_path.as_deref(),
+        &opts.id,
+        opts.systemd_cgroup,
+        rootless,
+    )?;
+    placement.check(&linux.resources.clone().unwrap_or_default())?;
     let process = spec.process.as_mut().expect("checked");
     if opts.listen_fds > 0 {
         process.env.push(format!("LISTEN_FDS={}", opts.listen_fds));
@@ -80,7 +79,7 @@ pub(super) fn create_with(
     if opts.notify_socket.is_some() {
         notify::setup(&mut spec, undo.dir.as_ref().expect("armed"))?;
     }
-    let saved = build(opts, &bundle, spec, cgroup, console, &mut undo)?;
+    let saved = build(opts, &bundle, spec, placement, console, &mut undo)?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })
 }
@@ -89,7 +88,7 @@ fn build(
     opts: &CreateOptions,
     bundle: &Path,
     spec: Spec,
-    mut cgroup: Cgroup,
+    placement: Placement,
     console: Option<OwnedFd>,
     undo: &mut Undo,
 ) -> Result<Saved, ContainerError> {
@@ -97,28 +96,43 @@ fn build(
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
     let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
-    if rootless {
-        rootless_cgroup(&mut cgroup, &linux)?;
-    } else {
-        cgroup.create()?;
-    }
-    crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
-    undo.cgroup = Some(cgroup.clone());
-    cgroup.apply(&linux.resources.clone().unwrap_or_default())?;
-    // Device rules need CAP_SYS_ADMIN on the host; runc skips them when rootless too.
-    if !rootless && !cgroup.apply_devices(&devices::rules(&linux))? {
-        crate::log::warn("linux.resources.devices: no devices cgroup and no cgroup2 mount; device rules are not enforced");
-    }
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
     let exe = opts
         .binary
         .as_deref()
         .unwrap_or(Path::new("/proc/self/exe"));
+    // Spawned first, since a systemd unit is made with its first process; it waits for the
+    // bootstrap, so it runs nothing before its cgroup and limits are in place.
     let child = undo
         .child
         .insert(Child::spawn(exe, passed, Some(&fifo), console.as_ref())?);
-    cgroup.add(child.first)?;
+    let resources = linux.resources.clone().unwrap_or_default();
+    // Device rules need CAP_SYS_ADMIN on the host; runc skips them when rootless too.
+    let rules = match rootless {
+        true => Vec::new(),
+        false => devices::rules(&linux),
+    };
+    let cgroup = match placement {
+        Placement::Fs(mut cgroup) => {
+            match rootless {
+                true => rootless_cgroup(&mut cgroup, &linux)?,
+                false => cgroup.create()?,
+            }
+            undo.cgroup = Some(cgroup.clone());
+            cgroup.add(child.first)?;
+            cgroup
+        }
+        Placement::Systemd { scope, v2 } => {
+            let cgroup = scope.place(child.first, v2, &resources, &rules)?;
+            undo.cgroup.insert(cgroup).clone()
+        }
+    };
+    crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
+    cgroup.apply(&resources)?;
+    if !rootless && !cgroup.apply_devices(&rules)? {
+        crate::log::warn("linux.resources.devices: no devices cgroup and no cgroup2 mount; device rules are not enforced");
+    }
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     let trees = idmapped::trees(&spec, bundle, pid, exe)?;
     crate::log::debug(|| {

@@ -37,15 +37,15 @@ fn linux() -> String {
 
 const NAMESPACES: &str = "cgroup ipc mount network pid time user uts";
 
-/// Placement and v1 device rules work in v1, hybrid and unified layouts; the systemd driver
-/// is not there yet.
+/// Placement and v1 device rules work in v1, hybrid and unified layouts, with cgroupfs or
+/// systemd (the system manager, or the user's when rootless).
 fn cgroup() -> String {
     let yes = |on: bool| on.to_string();
     object(&[
         ("v1", yes(true)),
         ("v2", yes(true)),
-        ("systemd", yes(false)),
-        ("systemdUser", yes(false)),
+        ("systemd", yes(true)),
+        ("systemdUser", yes(true)),
     ])
 }
 

@@ -46,7 +46,7 @@ impl Container {
                 )));
             }
         }
-        cgroup.apply(r)?;
+        cgroup.update(r)?;
         self.dir.save(&self.saved)
     }
 }

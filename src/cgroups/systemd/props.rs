@@ -1,0 +1,363 @@
+//! Unit properties for a container's resources, converted as runc converts them, so that
+//! systemd's picture of the unit agrees with the cgroup files husk writes after it (systemd
+//! rewrites its files whenever it reloads a unit).
+
+use super::wire::Writer;
+use crate::cgroups::resources::Write;
+use crate::spec::DeviceRule;
+
+pub enum Value {
+    Str(String),
+    Strs(Vec<String>),
+    Bool(bool),
+    U64(u64),
+    U32s(Vec<u32>),
+    Bytes(Vec<u8>),
+    /// DeviceAllow: (device, access) pairs.
+    Pairs(Vec<(String, String)>),
+}
+
+pub type Property = (&'static str, Value);
+
+impl Value {
+    fn signature(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "s",
+            Value::Strs(_) => "as",
+            Value::Bool(_) => "b",
+            Value::U64(_) => "t",
+            Value::U32s(_) => "au",
+            Value::Bytes(_) => "ay",
+            Value::Pairs(_) => "a(ss)",
+        }
+    }
+
+    fn write(&self, w: &mut Writer) {
+        match self {
+            Value::Str(s) => w.str(s),
+            Value::Strs(v) => w.array(4, |w| v.iter().for_each(|s| w.str(s))),
+            Value::Bool(b) => w.u32(*b as u32),
+            Value::U64(n) => w.u64(*n),
+            Value::U32s(v) => w.array(4, |w| v.iter().for_each(|n| w.u32(*n))),
+            Value::Bytes(v) => w.array(1, |w| v.iter().for_each(|b| w.byte(*b))),
+            Value::Pairs(v) => w.array(8, |w| {
+                for (a, b) in v {
+                    w.open_struct();
+                    w.str(a);
+                    w.str(b);
+                }
+            }),
+        }
+    }
+}
+
+/// Writes `props` as the a(sv) array systemd's unit calls take.
+pub fn write(w: &mut Writer, props: &[Property]) {
+    w.array(8, |w| {
+        for (name, value) in props {
+            w.open_struct();
+            w.str(name);
+            w.signature(value.signature());
+            value.write(w);
+        }
+    });
+}
+
+/// The properties systemd has for the cgroup files of `writes` (the planned, already converted
+/// and checked values); the rest stay files only.
+pub fn from_writes(writes: &[Write]) -> Vec<Property> {
+    let mut props = Vec::new();
+    let (mut quota, mut period) = (None, None);
+    for w in writes {
+        let v = w.value.trim();
+        let name = match w.file.as_str() {
+            "cpu.max" => {
+                let mut parts = v.split(' ');
+                quota = parts.next();
+                period = parts.next().and_then(|p| p.parse().ok());
+                continue;
+            }
+            "cpu.cfs_quota_us" => {
+                quota = Some(v);
+                continue;
+            }
+            "cpu.cfs_period_us" => {
+                period = v.parse().ok();
+                continue;
+            }
+            "cpuset.cpus" | "cpuset.mems" => {
+                let name = match w.file.as_str() {
+                    "cpuset.cpus" => "AllowedCPUs",
+                    _ => "AllowedMemoryNodes",
+                };
+                props.push((name, Value::Bytes(bitmask(v))));
+                continue;
+            }
+            "memory.max" => "MemoryMax",
+            "memory.limit_in_bytes" => "MemoryLimit",
+            "memory.high" => "MemoryHigh",
+            "memory.low" => "MemoryLow",
+            "memory.min" => "MemoryMin",
+            "memory.swap.max" => "MemorySwapMax",
+            "cpu.weight" => "CPUWeight",
+            "cpu.shares" => "CPUShares",
+            "pids.max" => "TasksMax",
+            "io.weight" => "IOWeight",
+            "blkio.weight" => "BlockIOWeight",
+            _ => continue,
+        };
+        if let Some(n) = number(v) {
+            props.push((name, Value::U64(n)));
+        }
+    }
+    props.extend(cpu_quota(quota.and_then(number), period));
+    props
+}
+
+/// "max" and -1 are systemd's infinity.
+fn number(v: &str) -> Option<u64> {
+    match v {
+        "max" | "-1" => Some(u64::MAX),
+        _ => v.parse().ok(),
+    }
+}
+
+/// systemd keeps a quota as a share of one CPU second in 10 ms steps: round up, so that the
+/// quota husk writes afterwards fits under it.
+fn cpu_quota(quota: Option<u64>, period: Option<u64>) -> Vec<Property> {
+    let mut props = Vec::new();
+    if let Some(p) = period.filter(|p| *p > 0) {
+        props.push(("CPUQuotaPeriodUSec", Value::U64(p)));
+    }
+    if let Some(q) = quota {
+        let per_sec = match q {
+            u64::MAX => u64::MAX,
+            q => (q * 1_000_000 / period.filter(|p| *p > 0).unwrap_or(100_000))
+                .next_multiple_of(10_000),
+        };
+        props.push(("CPUQuotaPerSecUSec", Value::U64(per_sec)));
+    }
+    props
+}
+
+/// A cpu or memory-node list ("0-3,8") as systemd's bytes: bit i%8 of byte i/8 is entry i.
+fn bitmask(list: &str) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for range in list.split(',').filter(|r| !r.is_empty()) {
+        let (lo, hi) = range.split_once('-').unwrap_or((range, range));
+        let (Ok(lo), Ok(hi)) = (lo.parse::<usize>(), hi.parse::<usize>()) else {
+            continue;
+        };
+        for i in lo..=hi.min(8191) {
+            if bytes.len() <= i / 8 {
+                bytes.resize(i / 8 + 1, 0);
+            }
+            bytes[i / 8] |= 1 << (i % 8);
+        }
+    }
+    bytes
+}
+
+/// DevicePolicy and DeviceAllow for the container's device rules (the config's, then husk's
+/// defaults). systemd only knows allow-lists: where the rules end up allowing everything but
+/// some devices, the policy stays "auto" and husk's own device program does the denying.
+pub fn devices(rules: &[DeviceRule], proc_devices: &str) -> Vec<Property> {
+    let wildcard = |r: &DeviceRule| {
+        matches!(r.kind.as_deref(), None | Some("a")) && r.major.is_none() && r.minor.is_none()
+    };
+    let from = rules.iter().rposition(|r| wildcard(r) && !r.allow);
+    let allows_all = rules.iter().rposition(|r| wildcard(r) && r.allow);
+    if from.is_none() || allows_all > from {
+        return vec![("DevicePolicy", Value::Str("auto".into()))];
+    }
+    let rest = &rules[from.map_or(0, |i| i + 1)..];
+    let mut allow = Vec::new();
+    for r in rest.iter().filter(|r| r.allow) {
+        let access: String = r
+            .access
+            .as_deref()
+            .unwrap_or("rwm")
+            .chars()
+            .filter(|c| "rwm".contains(*c))
+            .collect();
+        for kind in device_kinds(r.kind.as_deref()) {
+            if let Some(dev) = device_name(kind, r.major, r.minor, proc_devices) {
+                allow.push((dev, access.clone()));
+            }
+        }
+    }
+    vec![
+        ("DevicePolicy", Value::Str("strict".into())),
+        ("DeviceAllow", Value::Pairs(allow)),
+    ]
+}
+
+fn device_kinds(kind: Option<&str>) -> &'static [&'static str] {
+    match kind {
+        Some("c") => &["char"],
+        Some("b") => &["block"],
+        _ => &["char", "block"],
+    }
+}
+
+/// systemd's name for a device or a group of them: `/dev/char/1:3`, `char-pts` (a major
+/// named in /proc/devices), `char-*`.
+fn device_name(
+    kind: &str,
+    major: Option<i64>,
+    minor: Option<i64>,
+    proc_devices: &str,
+) -> Option<String> {
+    match (major, minor) {
+        (Some(ma), Some(mi)) => Some(format!("/dev/{kind}/{ma}:{mi}")),
+        (None, _) => Some(format!("{kind}-*")),
+        (Some(ma), None) => {
+            let section = match kind {
+                "char" => "Character devices:",
+                _ => "Block devices:",
+            };
+            let name = proc_devices
+                .split("\n\n")
+                .find(|s| s.starts_with(section))?
+                .lines()
+                .skip(1)
+                .find_map(|l| {
+                    let (n, name) = l.trim().split_once(' ')?;
+                    (n.parse() == Ok(ma)).then_some(name)
+                })?;
+            Some(format!("{kind}-{name}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cgroups::resources::plan;
+    use crate::spec::Resources;
+
+    fn props(json: &str, v2: bool) -> Vec<(&'static str, String)> {
+        let r = Resources::from_json(json.as_bytes()).unwrap();
+        from_writes(&plan(&r, v2).unwrap())
+            .into_iter()
+            .map(|(n, v)| {
+                let shown = match v {
+                    Value::U64(n) => n.to_string(),
+                    Value::Bytes(b) => format!("{b:?}"),
+                    _ => "?".into(),
+                };
+                (n, shown)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn v2_resources_become_runcs_properties() {
+        let p = props(
+            r#"{"memory": {"limit": 33554432, "reservation": 1048576, "swap": 67108864},
+                "cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0-1,9"},
+                "pids": {"limit": 20}, "blockIO": {"weight": 500}}"#,
+            true,
+        );
+        let want = [
+            ("MemoryMax", "33554432"),
+            ("MemoryLow", "1048576"),
+            ("MemorySwapMax", "33554432"),
+            ("AllowedCPUs", "[3, 2]"),
+            ("CPUWeight", "39"),
+            ("TasksMax", "20"),
+            ("IOWeight", "4950"),
+            ("CPUQuotaPeriodUSec", "100000"),
+            ("CPUQuotaPerSecUSec", "500000"),
+        ];
+        for (name, value) in want {
+            assert!(
+                p.contains(&(name, value.to_string())),
+                "{name}={value} missing from {p:?}"
+            );
+        }
+        assert_eq!(p.len(), want.len(), "{p:?}");
+    }
+
+    #[test]
+    fn unlimited_is_infinity_and_quotas_round_up_to_10ms() {
+        let max = u64::MAX.to_string();
+        let p = props(
+            r#"{"memory": {"limit": -1}, "pids": {"limit": -1}, "cpu": {"quota": -1}}"#,
+            true,
+        );
+        for name in ["MemoryMax", "TasksMax", "CPUQuotaPerSecUSec"] {
+            assert!(p.contains(&(name, max.clone())), "{name} in {p:?}");
+        }
+        let p = props(r#"{"cpu": {"quota": 12345, "period": 100000}}"#, false);
+        assert!(
+            p.contains(&("CPUQuotaPerSecUSec", "130000".into())),
+            "{p:?}"
+        );
+        let p = props(
+            r#"{"memory": {"limit": 1048576}, "cpu": {"shares": 512}}"#,
+            false,
+        );
+        assert!(p.contains(&("MemoryLimit", "1048576".into())), "{p:?}");
+        assert!(p.contains(&("CPUShares", "512".into())), "{p:?}");
+    }
+
+    fn rule(allow: bool, kind: Option<&str>, major: Option<i64>, minor: Option<i64>) -> DeviceRule {
+        DeviceRule {
+            allow,
+            kind: kind.map(Into::into),
+            major,
+            minor,
+            access: Some("rwm".into()),
+        }
+    }
+
+    #[test]
+    fn an_allow_list_is_strict_with_systemds_device_names() {
+        let proc_devices = "Character devices:\n  1 mem\n136 pts\n\nBlock devices:\n  7 loop\n";
+        let rules = [
+            rule(true, Some("a"), None, None),
+            rule(false, None, None, None),
+            rule(true, Some("c"), Some(1), Some(3)),
+            rule(true, Some("c"), Some(136), None),
+            rule(true, Some("b"), None, None),
+            rule(true, Some("c"), Some(250), None),
+        ];
+        let p = devices(&rules, proc_devices);
+        let Value::Str(policy) = &p[0].1 else {
+            panic!()
+        };
+        assert_eq!(policy, "strict");
+        let Value::Pairs(allow) = &p[1].1 else {
+            panic!()
+        };
+        let names: Vec<&str> = allow.iter().map(|(d, _)| d.as_str()).collect();
+        assert_eq!(names, ["/dev/char/1:3", "char-pts", "block-*"]);
+    }
+
+    #[test]
+    fn allowing_everything_or_denying_some_is_left_to_auto() {
+        let everything = [
+            rule(false, None, None, None),
+            rule(true, Some("a"), None, None),
+        ];
+        let some_denied = [rule(false, Some("c"), Some(1), Some(3))];
+        for rules in [&everything[..], &some_denied[..]] {
+            let p = devices(rules, "");
+            assert_eq!(p.len(), 1);
+            assert!(matches!(&p[0], ("DevicePolicy", Value::Str(s)) if s == "auto"));
+        }
+    }
+
+    #[test]
+    fn properties_are_an_array_of_name_and_variant() {
+        let mut w = Writer::default();
+        write(&mut w, &[("Delegate", Value::Bool(true))]);
+        // length 20, padding to 8, "Delegate\0" at 8, signature "b" at 21, the u32 at 24.
+        assert_eq!(&w.buf[..4], &[20, 0, 0, 0]);
+        assert_eq!(&w.buf[8..12], &[8, 0, 0, 0]);
+        assert_eq!(&w.buf[12..21], b"Delegate\0");
+        assert_eq!(&w.buf[21..24], &[1, b'b', 0]);
+        assert_eq!(&w.buf[24..], &[1, 0, 0, 0]);
+    }
+}
