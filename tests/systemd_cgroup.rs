@@ -1,0 +1,231 @@
+//! The systemd cgroup driver, live, on a host whose PID 1 is systemd (cgroup v2): the unit as
+//! `systemctl` sees it, limits read back from the cgroup files and biting, update, pause,
+//! exec, delete and bad input. This machine has no systemd, so the tests are ignored here
+//! and run in the Debian guest that `scripts/guest` boots (with `--include-ignored`).
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A property of `unit` as systemd reports it.
+fn show(unit: &str, property: &str) -> String {
+    let out = Command::new("systemctl")
+        .args(["show", unit, "-p", property, "--value"])
+        .output()
+        .expect("systemctl");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The cgroup systemd gave `unit`, as a directory.
+fn unit_dir(unit: &str) -> PathBuf {
+    let cg = show(unit, "ControlGroup");
+    assert!(cg.starts_with('/'), "{unit} has no cgroup: {cg:?}");
+    Path::new("/sys/fs/cgroup").join(&cg[1..])
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+        .trim()
+        .to_string()
+}
+
+fn systemd(args: &[&str]) -> Out {
+    let mut all = vec!["--systemd-cgroup"];
+    all.extend_from_slice(args);
+    husk(&all)
+}
+
+/// A created and started container under the systemd driver; returns its id and unit.
+fn started(bundle: &mut Bundle, slice: &str, script: &str) -> (String, String) {
+    let id = bundle.id();
+    bundle
+        .set("linux.cgroupsPath", json!(format!("{slice}:husk:{id}")))
+        .sh(script)
+        .write();
+    systemd(&["create", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    husk(&["start", &id]).assert_ok();
+    (id.clone(), format!("husk-{id}.scope"))
+}
+
+/// Deletes the container and checks that its unit and cgroup went with it.
+fn gone(bundle: &Bundle, id: &str, unit: &str, dir: &Path) {
+    husk(&["delete", "--force", id]).assert_ok();
+    bundle.assert_clean(id);
+    assert!(
+        wait_for(std::time::Duration::from_secs(5), || show(
+            unit,
+            "LoadState"
+        ) == "not-found"),
+        "unit {unit} outlived its container: {}",
+        show(unit, "ActiveState")
+    );
+    assert!(!dir.exists(), "{} outlived its unit", dir.display());
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn the_scope_holds_the_container_with_its_limits_as_systemd_sees_them() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "linux.resources",
+        json!({"memory": {"limit": 33554432}, "pids": {"limit": 20},
+               "cpu": {"quota": 50000, "period": 100000}}),
+    );
+    let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
+    assert_eq!(show(&unit, "ActiveState"), "active");
+    assert_eq!(show(&unit, "Delegate"), "yes");
+    assert_eq!(show(&unit, "Slice"), "system.slice");
+    assert_eq!(show(&unit, "MemoryMax"), "33554432");
+    assert_eq!(show(&unit, "TasksMax"), "20");
+    assert_eq!(show(&unit, "CPUQuotaPerSecUSec"), "500ms");
+    let dir = unit_dir(&unit);
+    assert_eq!(dir, Path::new("/sys/fs/cgroup/system.slice").join(&unit));
+    assert_eq!(read(&dir, "memory.max"), "33554432");
+    assert_eq!(read(&dir, "pids.max"), "20");
+    assert_eq!(read(&dir, "cpu.max"), "50000 100000");
+    let pid = state(&id)["pid"].as_i64().unwrap();
+    assert!(read(&dir, "cgroup.procs")
+        .lines()
+        .any(|l| l == pid.to_string()));
+    gone(&bundle, &id, &unit, &dir);
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn an_empty_path_is_runcs_scope_in_the_system_slice() {
+    let mut bundle = Bundle::new();
+    bundle.sh("sleep 100");
+    let id = bundle.id();
+    bundle.write();
+    systemd(&["create", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    let unit = format!("runc-{id}.scope");
+    assert_eq!(show(&unit, "Slice"), "system.slice");
+    let dir = unit_dir(&unit);
+    gone(&bundle, &id, &unit, &dir);
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn a_nested_slice_is_made_by_systemd() {
+    let mut bundle = Bundle::new();
+    let (id, unit) = started(&mut bundle, "husk-test.slice", "sleep 100");
+    let dir = unit_dir(&unit);
+    assert_eq!(
+        dir,
+        Path::new("/sys/fs/cgroup/husk.slice/husk-test.slice").join(&unit)
+    );
+    gone(&bundle, &id, &unit, &dir);
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn a_memory_limit_oom_kills_the_payload_with_137() {
+    let mut bundle = Bundle::new();
+    let id = bundle.id();
+    bundle
+        .set(
+            "linux.resources.memory",
+            json!({"limit": 33554432, "swap": 33554432}),
+        )
+        .set(
+            "linux.cgroupsPath",
+            json!(format!("system.slice:husk:{id}")),
+        )
+        .sh("exec dd if=/dev/zero of=/dev/null bs=64M count=1")
+        .write();
+    systemd(&["run", "--bundle", bundle.dir_str(), &id]).assert_code(137);
+    bundle.assert_clean(&id);
+    assert_eq!(show(&format!("husk-{id}.scope"), "LoadState"), "not-found");
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn a_pids_limit_stops_a_fork_loop() {
+    let mut bundle = Bundle::new();
+    let id = bundle.id();
+    bundle
+        .set("linux.resources.pids.limit", json!(8))
+        .set(
+            "linux.cgroupsPath",
+            json!(format!("system.slice:husk:{id}")),
+        )
+        .sh("(for i in $(seq 30); do sleep 5 & done) 2>/dev/null; set -- /proc/[0-9]*; echo $#")
+        .write();
+    let out = systemd(&["run", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    let n: u32 = line(&out).trim().parse().unwrap();
+    assert!((2..=8).contains(&n), "{n} processes under 8: {out}");
+    bundle.assert_clean(&id);
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn update_sets_the_units_properties_and_the_files() {
+    let mut bundle = Bundle::new();
+    bundle.set("linux.resources.memory.limit", json!(33554432));
+    let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
+    husk(&["update", "--memory", "64m", "--pids-limit", "50", &id]).assert_ok();
+    assert_eq!(show(&unit, "MemoryMax"), "67108864");
+    assert_eq!(show(&unit, "TasksMax"), "50");
+    let dir = unit_dir(&unit);
+    assert_eq!(read(&dir, "memory.max"), "67108864");
+    assert_eq!(read(&dir, "pids.max"), "50");
+    gone(&bundle, &id, &unit, &dir);
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn pause_exec_and_kill_all_act_on_the_scope() {
+    let mut bundle = Bundle::new();
+    let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
+    let dir = unit_dir(&unit);
+    let out = husk(&["exec", &id, "cat", "/proc/self/cgroup"]).assert_ok();
+    assert!(out.stdout.contains(&unit), "exec outside the scope: {out}");
+    husk(&["pause", &id]).assert_ok();
+    assert_eq!(state(&id)["status"], "paused");
+    assert_eq!(read(&dir, "cgroup.freeze"), "1");
+    husk(&["resume", &id]).assert_ok();
+    assert_eq!(state(&id)["status"], "running");
+    husk(&["kill", "--all", &id, "KILL"]).assert_ok();
+    wait_status(&id, "stopped");
+    gone(&bundle, &id, &unit, &dir);
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn a_slice_systemd_refuses_is_one_line_and_leaves_nothing() {
+    let mut bundle = Bundle::new();
+    let id = bundle.id();
+    bundle
+        .set("linux.cgroupsPath", json!(format!("a--b.slice:husk:{id}")))
+        .write();
+    let out = systemd(&["create", "--bundle", bundle.dir_str(), &id]).assert_code(1);
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{out}");
+    assert!(out.stderr.contains(&format!("husk-{id}.scope")), "{out}");
+    bundle.assert_clean(&id);
+    assert_eq!(show(&format!("husk-{id}.scope"), "LoadState"), "not-found");
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn cgroupfs_on_a_unified_host_places_the_container_beside_the_caller() {
+    let own = fs::read_to_string("/proc/self/cgroup").unwrap();
+    let own = own.trim().strip_prefix("0::").expect("a unified host");
+    let parent = Path::new(own).parent().unwrap_or(Path::new("/"));
+    let mut bundle = Bundle::new();
+    bundle
+        .set("linux.resources.memory.limit", json!(33554432))
+        .sh("sleep 100");
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let dir = Path::new("/sys/fs/cgroup")
+        .join(parent.strip_prefix("/").unwrap())
+        .join(&id);
+    assert_eq!(read(&dir, "memory.max"), "33554432");
+    husk(&["delete", "--force", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}
