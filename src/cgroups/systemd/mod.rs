@@ -85,7 +85,10 @@ impl Scope {
         if result != "done" {
             return Err(fail("start", job_failed(&result)));
         }
-        control_group(&mut bus, &self.unit.name).map_err(|e| fail("find the cgroup of", e))
+        control_group(&mut bus, &self.unit.name).map_err(|e| {
+            let _ = self.unit.stop();
+            fail("find the cgroup of", e)
+        })
     }
 
     fn unit_properties(&self, pid: libc::pid_t, v2: bool) -> Vec<Property> {
