@@ -83,6 +83,7 @@ impl Scope {
         let job = job.and_then(|m| object(&m)).map_err(|e| fail("start", e))?;
         let result = job_result(&mut bus, &job).map_err(|e| fail("wait for the start of", e))?;
         if result != "done" {
+            let _ = self.unit.stop();
             return Err(fail("start", job_failed(&result)));
         }
         control_group(&mut bus, &self.unit.name).map_err(|e| {
