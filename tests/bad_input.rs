@@ -219,6 +219,20 @@ fn systemd_cgroup_without_a_reachable_bus_is_one_line_and_leaves_nothing() {
 }
 
 #[test]
+fn systemd_cgroup_slice_with_an_empty_part_is_refused_before_the_bus() {
+    let mut bundle = Bundle::new();
+    bundle.set("linux.cgroupsPath", json!("a--b.slice:husk:x"));
+    bundle.write();
+    let id = bundle.id();
+    let out = husk(&["--systemd-cgroup", "run", "--bundle", bundle.dir_str(), &id]).assert_code(1);
+    assert!(
+        out.stderr.contains("invalid slice name: a--b.slice"),
+        "{out}"
+    );
+    bundle.assert_clean(&id);
+}
+
+#[test]
 fn systemd_cgroup_path_that_is_not_slice_prefix_name_is_named() {
     let mut bundle = Bundle::new();
     bundle.set("linux.cgroupsPath", json!("machine:x"));

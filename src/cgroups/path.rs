@@ -52,6 +52,14 @@ pub fn systemd_unit(cgroups_path: Option<&str>, id: &str) -> Result<(String, Str
             "{raw:?}: the slice must end in .slice, and neither slice nor name may contain \"/\" or be empty"
         )));
     }
+    // Each dash nests a slice in the one named by the part before it ("a-b.slice" is in
+    // "a.slice"), so no part may be empty; "-.slice" alone is the root slice.
+    let stem = &slice[..slice.len() - ".slice".len()];
+    if stem != "-" && stem.split('-').any(str::is_empty) {
+        return Err(CgroupError::Path(format!(
+            "{raw:?}: invalid slice name: {slice}"
+        )));
+    }
     let unit = match (prefix, name) {
         (_, n) if n.ends_with(".slice") => n.to_string(),
         ("", n) => format!("{n}.scope"),
@@ -97,7 +105,15 @@ mod tests {
         assert_eq!(unit(Some(":p:x")), ok("system.slice", "p-x.scope"));
         assert_eq!(unit(Some("a.slice::x")), ok("a.slice", "x.scope"));
         assert_eq!(unit(Some("a.slice:p:b.slice")), ok("a.slice", "b.slice"));
+        assert_eq!(unit(Some("-.slice:p:x")), ok("-.slice", "p-x.scope"));
+        assert_eq!(
+            unit(Some("a-b-c.slice:p:x")),
+            ok("a-b-c.slice", "p-x.scope")
+        );
         for bad in [
+            "a--b.slice:p:x",
+            "-a.slice:p:x",
+            ".slice:p:x",
             "a:b",
             "/x",
             "a:b:c:d",
