@@ -232,3 +232,52 @@ fn cgroupfs_on_a_unified_host_places_the_container_beside_the_caller() {
     husk(&["delete", "--force", &id]).assert_ok();
     bundle.assert_clean(&id);
 }
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn events_report_the_scopes_statistics() {
+    let mut bundle = Bundle::new();
+    bundle.set("linux.resources.pids.limit", json!(20));
+    let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
+    let out = husk(&["events", "--stats", &id]).assert_ok();
+    let event: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(event["type"], "stats", "{out}");
+    assert!(
+        event["data"]["memory"]["usage"]["usage"].as_u64() > Some(0),
+        "{out}"
+    );
+    assert_eq!(event["data"]["pids"]["limit"], 20, "{out}");
+    assert!(
+        event["data"]["pids"]["current"].as_u64() >= Some(1),
+        "{out}"
+    );
+    let dir = unit_dir(&unit);
+    gone(&bundle, &id, &unit, &dir);
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn a_scope_systemd_already_removed_is_deleted_without_error() {
+    let mut bundle = Bundle::new();
+    let (id, unit) = started(&mut bundle, "system.slice", "exit 3");
+    wait_status(&id, "stopped");
+    // The scope's last process is gone, so systemd stops and drops the unit by itself.
+    assert!(
+        wait_for(std::time::Duration::from_secs(10), || show(
+            &unit,
+            "LoadState"
+        ) == "not-found"),
+        "{unit} still {}",
+        show(&unit, "ActiveState")
+    );
+    husk(&["delete", &id]).assert_ok();
+    bundle.assert_clean(&id);
+    let failed = Command::new("systemctl")
+        .args(["list-units", "--failed", "--plain", "--no-legend"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&failed.stdout).contains(&unit),
+        "{unit} left failed"
+    );
+}
