@@ -234,6 +234,20 @@ fn no_new_privileges_false_still_installs_the_filter() {
     assert!(out.stderr.contains("Invalid cross-device link"), "{out}");
 }
 
+/// Without no_new_privs the filter goes in before the switch of credentials, so fd hygiene
+/// after it must not need close_range, which older profiles do not list.
+#[test]
+fn a_profile_denying_close_range_still_runs() {
+    let profile = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [errno_rule(&["close_range"], libc::EPERM)]
+    });
+    let mut bundle = bundle_with(profile);
+    bundle.set("process.noNewPrivileges", json!(false));
+    let out = run_sh(&mut bundle, "ls /proc/self/fd");
+    assert_eq!(out.stdout, "0\n1\n2\n3\n", "{out}");
+}
+
 /// The agent's side of SECCOMP_IOCTL_NOTIF_RECV / SEND.
 #[repr(C)]
 #[derive(Default)]

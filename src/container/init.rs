@@ -112,7 +112,7 @@ fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
         filter,
     )?;
     hand_listener(chan, &mut prepared)?;
-    Err(exec::exec(prepared, cfg.preserve_fds).into())
+    Err(exec::exec(prepared).into())
 }
 
 fn terminal(sock: RawFd, process: &Process) -> Result<OwnedFd, InitError> {
@@ -188,7 +188,7 @@ fn init(
         f.write_all(b"1")
             .map_err(|e| InitError::Io("write exec fifo", e))?;
     }
-    Err(exec::exec(prepared, cfg.preserve_fds).into())
+    Err(exec::exec(prepared).into())
 }
 
 /// The runtime sends the idmapped mounts right after the config, one per entry that asks.
