@@ -275,6 +275,31 @@ fn preserve_fds_beyond_the_open_file_limit_is_refused() {
     bundle.assert_clean(&id);
 }
 
+/// A process moved into a frozen cgroup would stop before it could report anything.
+#[test]
+fn a_frozen_cgroup_is_refused_at_once() {
+    let name = unique_id("frozen");
+    let dir = std::path::Path::new("/sys/fs/cgroup/freezer").join(&name);
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("freezer.state"), "FROZEN").unwrap();
+    let mut bundle = Bundle::new();
+    bundle.set("linux.cgroupsPath", json!(format!("/{name}")));
+    bundle.set("process.args", json!(["true"]));
+    let id = bundle.id();
+    let out = bundle.run(&id);
+    let still_frozen = fs::read_to_string(dir.join("freezer.state")).unwrap();
+    fs::write(dir.join("freezer.state"), "THAWED").unwrap();
+    let _ = fs::remove_dir(&dir);
+    assert_eq!(out.code(), 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("container's cgroup unexpectedly frozen"),
+        "{out}"
+    );
+    assert_eq!(still_frozen.trim(), "FROZEN");
+    assert_no_state(&id);
+}
+
 #[test]
 fn an_occupied_cgroup_is_refused_and_its_processes_survive() {
     let name = unique_id("occupied");
@@ -297,7 +322,10 @@ fn an_occupied_cgroup_is_refused_and_its_processes_survive() {
     let _ = bystander.wait();
     let _ = fs::remove_dir(&dir);
     assert_eq!(out.code(), 1, "{out}");
-    assert!(out.stderr.contains("is not empty"), "{out}");
+    assert!(
+        out.stderr.contains("container's cgroup is not empty"),
+        "{out}"
+    );
     assert!(alive, "the bystander was killed");
     assert!(still_there, "the bystander's cgroup was removed");
 }

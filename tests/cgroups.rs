@@ -273,6 +273,10 @@ fn invalid_resources_are_refused_naming_the_field_before_anything_exists() {
         ),
         ("linux.resources.unified", json!({"unified": {"../x": "1"}})),
         (
+            "linux.resources.unified: invalid configuration",
+            json!({"unified": {"hugetlb.2MB.max": "4194304"}}),
+        ),
+        (
             "linux.resources.network",
             json!({"network": {"classID": 1}}),
         ),

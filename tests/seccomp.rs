@@ -234,6 +234,20 @@ fn no_new_privileges_false_still_installs_the_filter() {
     assert!(out.stderr.contains("Invalid cross-device link"), "{out}");
 }
 
+/// Without no_new_privs the filter goes in before the switch of credentials, so fd hygiene
+/// after it must not need close_range, which older profiles do not list.
+#[test]
+fn a_profile_denying_close_range_still_runs() {
+    let profile = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [errno_rule(&["close_range"], libc::EPERM)]
+    });
+    let mut bundle = bundle_with(profile);
+    bundle.set("process.noNewPrivileges", json!(false));
+    let out = run_sh(&mut bundle, "ls /proc/self/fd");
+    assert_eq!(out.stdout, "0\n1\n2\n3\n", "{out}");
+}
+
 /// The agent's side of SECCOMP_IOCTL_NOTIF_RECV / SEND.
 #[repr(C)]
 #[derive(Default)]
@@ -261,6 +275,15 @@ const NOTIF_SEND: libc::Ioctl = 0xc018_2101u32 as libc::Ioctl;
 /// Accepts one connection, keeps the state JSON, and answers every notified call with
 /// -`errno` until the listener closes.
 fn agent(listener: UnixListener, errno: i32) -> std::thread::JoinHandle<(String, Vec<i32>)> {
+    agent_passing(listener, errno, &[])
+}
+
+/// As `agent`, but lets the calls numbered in `pass` go on as if unfiltered.
+fn agent_passing(
+    listener: UnixListener,
+    errno: i32,
+    pass: &'static [i64],
+) -> std::thread::JoinHandle<(String, Vec<i32>)> {
     std::thread::spawn(move || {
         let (conn, _) = listener.accept().unwrap();
         let mut buf = vec![0u8; 8192];
@@ -288,12 +311,15 @@ fn agent(listener: UnixListener, errno: i32) -> std::thread::JoinHandle<(String,
             if unsafe { libc::ioctl(fd.as_raw_fd(), NOTIF_RECV, &mut req) } < 0 {
                 break;
             }
-            calls.push(req.nr);
+            let passes = pass.contains(&i64::from(req.nr));
+            if !passes {
+                calls.push(req.nr);
+            }
             let resp = NotifResp {
                 id: req.id,
                 val: 0,
-                error: -errno,
-                flags: 0,
+                error: if passes { 0 } else { -errno },
+                flags: u32::from(passes),
             };
             unsafe { libc::ioctl(fd.as_raw_fd(), NOTIF_SEND, &resp) };
         }
@@ -331,6 +357,41 @@ fn a_notify_rule_is_answered_by_the_agent_on_listener_path() {
     assert_eq!(state["pid"], state["state"]["pid"]);
 }
 
+/// The calls the runtime itself makes between the filter and execve (reads and closes of its
+/// channel, the exec fifo's open, execve) go to the agent too: without no_new_privs the filter
+/// goes in early, and its listener must reach the agent before any of them.
+#[test]
+fn a_notify_profile_on_the_runtimes_own_calls_runs_with_either_no_new_privileges() {
+    const PASS: &[i64] = &[
+        libc::SYS_execve,
+        libc::SYS_openat,
+        libc::SYS_open,
+        libc::SYS_read,
+        libc::SYS_close,
+        libc::SYS_fcntl,
+    ];
+    for nnp in [false, true] {
+        let dir = std::env::temp_dir().join(unique_id("agent"));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("agent.sock");
+        let agent = agent_passing(UnixListener::bind(&path).unwrap(), libc::EXDEV, PASS);
+        let profile = json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "listenerPath": path,
+            "syscalls": [{"names": ["execve", "openat", "open", "read", "close", "fcntl",
+                                    "mkdir", "mkdirat"],
+                          "action": "SCMP_ACT_NOTIFY"}]
+        });
+        let mut bundle = bundle_with(profile);
+        bundle.set("process.noNewPrivileges", json!(nnp));
+        let out = run_sh(&mut bundle, "mkdir /tmp/d; echo $?");
+        let (_, calls) = agent.join().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(out.stdout, "1\n", "noNewPrivileges {nnp}: {out}");
+        assert_eq!(calls, vec![libc::SYS_mkdir as i32], "noNewPrivileges {nnp}");
+    }
+}
+
 #[test]
 fn an_unreachable_listener_path_fails_create_and_leaves_nothing() {
     let profile = json!({
@@ -342,7 +403,9 @@ fn an_unreachable_listener_path_fails_create_and_leaves_nothing() {
     let id = bundle.id();
     bundle
         .create(&id)
-        .assert_fails_naming("linux.seccomp.listenerPath: /nonexistent/agent.sock: No such file");
+        .assert_fails_naming(
+        "linux.seccomp.listenerPath: /nonexistent/agent.sock: cannot connect to the seccomp agent: No such file",
+    );
     bundle.assert_clean(&id);
 }
 

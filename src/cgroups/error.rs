@@ -15,6 +15,8 @@ pub enum CgroupError {
     Invalid(&'static str, String),
     /// An existing cgroup already holds this many processes.
     NotEmpty(PathBuf, usize),
+    /// An existing cgroup is frozen, where init would hang.
+    Frozen(PathBuf),
     /// What systemd or the bus said when asked to `op` a unit.
     Systemd {
         op: &'static str,
@@ -44,10 +46,16 @@ impl fmt::Display for CgroupError {
             CgroupError::Systemd { op, unit, err } => {
                 write!(f, "systemd cgroup: {op} unit {unit}: {err}")
             }
-            CgroupError::NotEmpty(path, n) => {
+            // Callers match runc's wording of these two.
+            CgroupError::NotEmpty(path, n) => write!(
+                f,
+                "container's cgroup is not empty: {n} process(es) found in {}",
+                path.display()
+            ),
+            CgroupError::Frozen(path) => {
                 write!(
                     f,
-                    "cgroup {} is not empty: {n} process(es) found",
+                    "container's cgroup unexpectedly frozen: {}",
                     path.display()
                 )
             }

@@ -75,3 +75,10 @@ impl Cgroup {
         })
     }
 }
+
+/// Whether an existing directory is frozen by itself or its parent, in either version: a
+/// process moved in would stop before it could report anything.
+pub(super) fn frozen_at(dir: &Path) -> bool {
+    let read = |file: &str| fs::read_to_string(dir.join(file)).unwrap_or_default();
+    read("freezer.state").trim() == "FROZEN" || read("cgroup.events").contains("frozen 1")
+}

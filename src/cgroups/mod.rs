@@ -200,6 +200,9 @@ impl Cgroup {
         if !pids.is_empty() {
             return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));
         }
+        if freezer::frozen_at(dir) {
+            return Err(CgroupError::Frozen(dir.to_path_buf()));
+        }
         self.make(dir)
     }
 

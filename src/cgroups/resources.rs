@@ -106,6 +106,11 @@ pub fn plan(r: &Resources, v2: bool) -> Result<Vec<Write>, CgroupError> {
         }
         p.set("rdma", "rdma.max", &line);
     }
+    if !p.v2 && !r.unified.is_empty() {
+        // runc's wording, which callers match.
+        let why = "invalid configuration: cannot use unified on cgroup v1";
+        return Err(CgroupError::Invalid("unified", why.into()));
+    }
     for (key, value) in &r.unified {
         if key.contains('/') || key.starts_with('.') || !key.contains('.') {
             return Err(invalid("unified", key, "is not a cgroup file name"));

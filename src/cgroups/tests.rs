@@ -198,7 +198,10 @@ fn v1_files_take_runcs_values() {
         .apply(&resources(r#"{"unified": {"memory.max": "1"}}"#))
         .unwrap_err()
         .to_string();
-    assert!(e.starts_with("linux.resources.unified: no cgroup"), "{e}");
+    assert_eq!(
+        e,
+        "linux.resources.unified: invalid configuration: cannot use unified on cgroup v1"
+    );
     fs::remove_dir_all(&dir).unwrap();
     fs::remove_dir_all(&v2).unwrap();
 }

@@ -6,9 +6,10 @@ use super::init_config::{InitConfig, Launch, TenantConfig};
 use crate::process::channel::{kind, Channel, ChannelError};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError};
+use crate::process::setup::Filter;
 use crate::process::{console, exec, lsm, setup};
 use crate::rootfs::{self, RootfsError};
-use crate::seccomp::{self, Program, SeccompError};
+use crate::seccomp::{self, SeccompError};
 use crate::spec::{Process, Seccomp, Spec, Status};
 use crate::sys::{fd, uts};
 use std::convert::Infallible;
@@ -103,16 +104,16 @@ fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
     if let Some(sock) = cfg.console_fd {
         console::attach(terminal(sock, &cfg.process)?)?;
     }
-    let filter = compile(cfg.seccomp.as_ref())?;
-    let mut prepared = setup::prepare(
+    let mut hand = |fd| hand_listener(chan, fd);
+    let filter = compile(cfg.seccomp.as_ref(), &mut hand)?;
+    let prepared = setup::prepare(
         &cfg.process,
         cfg.personality.as_ref(),
         cfg.preserve_fds,
         false,
         filter,
     )?;
-    hand_listener(chan, &mut prepared)?;
-    Err(exec::exec(prepared, cfg.preserve_fds).into())
+    Err(exec::exec(prepared).into())
 }
 
 fn terminal(sock: RawFd, process: &Process) -> Result<OwnedFd, InitError> {
@@ -120,17 +121,20 @@ fn terminal(sock: RawFd, process: &Process) -> Result<OwnedFd, InitError> {
     Ok(console::allocate(sock, process.console_size)?)
 }
 
-fn compile(config: Option<&Seccomp>) -> Result<Option<Program>, SeccompError> {
-    config.map(seccomp::compile).transpose()
+fn compile<'a>(
+    config: Option<&Seccomp>,
+    hand: &'a mut dyn FnMut(OwnedFd) -> io::Result<()>,
+) -> Result<Option<Filter<'a>>, SeccompError> {
+    let program = config.map(seccomp::compile).transpose()?;
+    Ok(program.map(|program| Filter { program, hand }))
 }
 
 /// The runtime passes the listener on to its agent and says when that is done.
-fn hand_listener(chan: &Channel, prepared: &mut setup::Prepared) -> Result<(), InitError> {
-    if let Some(fd) = prepared.listener.take() {
-        chan.send_fd(kind::SECCOMP_LISTENER, fd.as_fd())?;
-        chan.expect(kind::HOOKS_DONE)?;
-    }
-    Ok(())
+fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
+    chan.send_fd(kind::SECCOMP_LISTENER, fd.as_fd())
+        .and_then(|()| chan.expect(kind::HOOKS_DONE))
+        .map(drop)
+        .map_err(|e| io::Error::other(e.to_string()))
 }
 
 fn init(
@@ -167,15 +171,16 @@ fn init(
     rootfs::finalize(spec)?;
     set_names(spec)?;
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
-    let filter = compile(spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()))?;
-    let mut prepared = setup::prepare(
+    let mut hand = |fd| hand_listener(chan, fd);
+    let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
+    let filter = compile(seccomp, &mut hand)?;
+    let prepared = setup::prepare(
         &process,
         personality,
         cfg.preserve_fds,
         cfg.no_new_keyring,
         filter,
     )?;
-    hand_listener(chan, &mut prepared)?;
     chan.send(kind::READY, &[])?;
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
     cfg.state.status = Status::Created;
@@ -188,7 +193,7 @@ fn init(
         f.write_all(b"1")
             .map_err(|e| InitError::Io("write exec fifo", e))?;
     }
-    Err(exec::exec(prepared, cfg.preserve_fds).into())
+    Err(exec::exec(prepared).into())
 }
 
 /// The runtime sends the idmapped mounts right after the config, one per entry that asks.

@@ -7,11 +7,9 @@ use crate::sys::exec as sys;
 use std::io;
 
 /// Returns only if the payload could not be started. A seccomp filter still pending is the
-/// last thing set, so it has to allow execve alone.
-pub fn exec(mut prepared: Prepared, keep_fds: i32) -> ProcessError {
-    if let Err(err) = close_stray_fds(keep_fds) {
-        return err;
-    }
+/// last thing set, so it has to allow execve alone. Stray fds were marked by `prepare`, before
+/// any filter that may deny close_range; every fd the runtime opened since is close-on-exec.
+pub fn exec(mut prepared: Prepared) -> ProcessError {
     sys::reset_signal_dispositions();
     if let Err(e) = sys::unblock_all_signals() {
         return ProcessError::failed("signals", "sigprocmask SIG_SETMASK (empty set)", e);
@@ -89,7 +87,7 @@ mod tests {
                 ..Default::default()
             };
             let err = match prepare(&process, None, keep_fds, true, None) {
-                Ok(prepared) => exec(prepared, keep_fds),
+                Ok(prepared) => exec(prepared),
                 Err(err) => err,
             };
             let _ = write!(out, "ERR {err}");
@@ -134,7 +132,7 @@ mod tests {
             // Another test's fork can briefly hold the script's write fd (ETXTBSY).
             let err = (0..50)
                 .map(|_| match prepare(&process, None, 0, true, None) {
-                    Ok(prepared) => exec(prepared, 0),
+                    Ok(prepared) => exec(prepared),
                     Err(err) => err,
                 })
                 .find(|err| {

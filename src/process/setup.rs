@@ -23,8 +23,14 @@ pub struct Prepared {
     pub(crate) envp: Vec<CString>,
     /// A filter still to install, right before execve.
     pub(crate) seccomp: Option<Program>,
-    /// The user-notification listener of a filter already installed, for the runtime.
-    pub listener: Option<OwnedFd>,
+}
+
+/// A compiled filter and what to do with its user-notification listener: hand it to the
+/// runtime, which passes it on to the agent. That happens right after install, since any call
+/// after it may be one the agent must answer.
+pub struct Filter<'a> {
+    pub program: Program,
+    pub hand: &'a mut dyn FnMut(OwnedFd) -> std::io::Result<()>,
 }
 
 impl Prepared {
@@ -48,7 +54,7 @@ pub fn prepare(
     personality: Option<&Personality>,
     keep_fds: i32,
     no_new_keyring: bool,
-    mut seccomp: Option<Program>,
+    mut seccomp: Option<Filter<'_>>,
 ) -> Result<Prepared, ProcessError> {
     exec::close_stray_fds(keep_fds)?;
     rlimits::apply(&process.rlimits)?;
@@ -60,9 +66,8 @@ pub fn prepare(
         personality::apply(personality)?;
     }
     super::lsm::apply(process)?;
-    let mut listener = None;
     if !process.no_new_privileges && !keeps_sys_admin(process) {
-        listener = install(seccomp.take())?;
+        install_and_hand(seccomp.take())?;
     }
     set_identity(process)?;
     sys_proc::umask(process.user.umask.unwrap_or(DEFAULT_UMASK));
@@ -73,11 +78,10 @@ pub fn prepare(
             ProcessError::failed("process.noNewPrivileges", "prctl PR_SET_NO_NEW_PRIVS", e)
         })?;
     }
-    if seccomp.as_ref().is_some_and(Program::has_listener) {
-        listener = install(seccomp.take())?;
+    if seccomp.as_ref().is_some_and(|f| f.program.has_listener()) {
+        install_and_hand(seccomp.take())?;
     }
-    prepared.seccomp = seccomp;
-    prepared.listener = listener;
+    prepared.seccomp = seccomp.map(|f| f.program);
     Ok(prepared)
 }
 
@@ -90,6 +94,18 @@ fn keeps_sys_admin(process: &Process) -> bool {
             .effective
             .as_ref()
             .is_some_and(|e| e.iter().any(|n| n == "CAP_SYS_ADMIN")),
+    }
+}
+
+fn install_and_hand(filter: Option<Filter<'_>>) -> Result<(), ProcessError> {
+    let Some(filter) = filter else {
+        return Ok(());
+    };
+    match install(Some(filter.program))? {
+        Some(listener) => (filter.hand)(listener).map_err(|e| {
+            ProcessError::failed("linux.seccomp", "hand the listener to the runtime", e)
+        }),
+        None => Ok(()),
     }
 }
 
@@ -145,7 +161,6 @@ fn resolve(process: &Process) -> Result<Prepared, ProcessError> {
         argv: c_strings("process.args", &process.args)?,
         envp: c_strings("process.env", &process.env)?,
         seccomp: None,
-        listener: None,
     })
 }
 

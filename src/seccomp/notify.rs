@@ -30,7 +30,13 @@ pub fn send(
     state: &State,
     listener: BorrowedFd<'_>,
 ) -> io::Result<()> {
-    let sock = UnixStream::connect(path)?;
+    // runc's callers look for this wording when no agent listens.
+    let sock = UnixStream::connect(path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot connect to the seccomp agent: {e}"),
+        )
+    })?;
     fd::send_fds(
         &sock,
         &[listener.as_raw_fd()],
