@@ -26,7 +26,13 @@ impl StateDir {
             .recursive(true)
             .mode(0o700)
             .create(root)
-            .map_err(|e| ContainerError::io("create", root, e))?;
+            .map_err(|e| match e.kind() {
+                // Only a non-directory makes a recursive create fail with EEXIST.
+                io::ErrorKind::AlreadyExists => {
+                    ContainerError::io("create", root, io::Error::from_raw_os_error(libc::ENOTDIR))
+                }
+                _ => ContainerError::io("create", root, e),
+            })?;
         let path = root.join(id);
         match DirBuilder::new().mode(0o700).create(&path) {
             Ok(()) => {}

@@ -28,8 +28,9 @@ pub mod kind {
     pub use nsexec::protocol::frame::ERROR;
 }
 
-/// A large config (a big seccomp profile) still fits; more is a broken peer.
-const MAX_FRAME: usize = 4 << 20;
+/// The InitConfig carries config.json about twice (the spec, and its annotations again in the
+/// state): the largest config husk reads still fits; more is a broken peer.
+const MAX_FRAME: usize = 4 * crate::spec::MAX_CONFIG as usize;
 
 #[derive(Debug)]
 pub enum ChannelError {

@@ -24,9 +24,25 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
+/// The largest config.json husk reads: above any real config (runc is known to take 100 MB),
+/// below what would exhaust a small host's memory in the copies create makes of it.
+pub const MAX_CONFIG: u64 = 128 << 20;
+
 /// Reads and parses `path` (a bundle's config.json, or an exec's process.json).
 pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SpecError> {
-    let text = std::fs::read(path).map_err(|e| SpecError::Read(path.to_path_buf(), e))?;
+    use std::io::Read;
+    let read = |e| SpecError::Read(path.to_path_buf(), e);
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG + 1).read_to_end(&mut text))
+        .map_err(read)?;
+    if text.len() as u64 > MAX_CONFIG {
+        return Err(SpecError::Field(
+            path.to_path_buf(),
+            String::new(),
+            format!("larger than {} MiB, the most husk reads", MAX_CONFIG >> 20),
+        ));
+    }
     parse(path, &text)
 }
 
