@@ -19,14 +19,22 @@ impl Footprint {
     /// Before `cgroup` is made: only the directories that do not exist yet are the
     /// container's; one that exists is not known to be empty until create has checked it.
     pub fn planned(cgroup: &Cgroup) -> Footprint {
-        let fresh = |d: &&PathBuf| !d.exists();
-        let created = cgroup.dirs.iter().flat_map(|d| missing_levels(d)).collect();
+        let mut planned = Cgroup::default();
+        for dir in &cgroup.dirs {
+            let mut missing: Vec<PathBuf> = dir
+                .ancestors()
+                .take_while(|a| !a.exists())
+                .map(Path::to_path_buf)
+                .collect();
+            if !missing.is_empty() {
+                planned.dirs.push(dir.clone());
+            }
+            missing.reverse();
+            planned.created.append(&mut missing);
+        }
+        planned.unified = cgroup.unified.clone().filter(|u| planned.dirs.contains(u));
         Footprint {
-            cgroup: Cgroup {
-                dirs: cgroup.dirs.iter().filter(fresh).cloned().collect(),
-                created,
-                unified: cgroup.unified.as_ref().filter(fresh).cloned(),
-            },
+            cgroup: planned,
             unit: None,
         }
     }
@@ -38,15 +46,4 @@ impl Footprint {
             unit: None,
         }
     }
-}
-
-/// The levels of `dir` that do not exist yet, top first.
-fn missing_levels(dir: &Path) -> Vec<PathBuf> {
-    let mut missing: Vec<PathBuf> = dir
-        .ancestors()
-        .take_while(|a| !a.exists())
-        .map(Path::to_path_buf)
-        .collect();
-    missing.reverse();
-    missing
 }

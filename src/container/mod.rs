@@ -11,7 +11,7 @@ pub mod dir;
 mod error;
 mod exec;
 mod features;
-mod footprint;
+pub mod footprint;
 mod foreground;
 mod hooks;
 pub mod id;

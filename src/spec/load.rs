@@ -30,20 +30,15 @@ pub const MAX_CONFIG: u64 = 128 << 20;
 
 /// Reads and parses `path` (a bundle's config.json, or an exec's process.json).
 pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SpecError> {
-    use std::io::Read;
     let read = |e| SpecError::Read(path.to_path_buf(), e);
-    let mut text = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_CONFIG + 1).read_to_end(&mut text))
-        .map_err(read)?;
-    if text.len() as u64 > MAX_CONFIG {
+    if std::fs::metadata(path).map_err(read)?.len() > MAX_CONFIG {
         return Err(SpecError::Field(
             path.to_path_buf(),
             String::new(),
             format!("larger than {} MiB, the most husk reads", MAX_CONFIG >> 20),
         ));
     }
-    parse(path, &text)
+    parse(path, &std::fs::read(path).map_err(read)?)
 }
 
 /// Parses config.json text; `path` only names the file in errors.
