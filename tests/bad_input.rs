@@ -329,3 +329,59 @@ fn an_occupied_cgroup_is_refused_and_its_processes_survive() {
     assert!(alive, "the bystander was killed");
     assert!(still_there, "the bystander's cgroup was removed");
 }
+
+/// A config of several MB (big annotations, as some engines write) is carried to init whole:
+/// the init channel once refused frames over 4 MiB, which failed with "Broken pipe".
+#[test]
+fn a_config_of_several_megabytes_runs() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["true"]));
+    bundle.set("annotations", json!({"big": "x".repeat(3 << 20)}));
+    bundle.run_once().assert_ok();
+}
+
+/// Past the documented limit, one line says the config is too large.
+#[test]
+fn a_config_over_the_limit_is_refused_in_one_line() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let path = bundle.dir().join("config.json");
+    let text = fs::read_to_string(&path).unwrap();
+    let padded = text.replacen(
+        '{',
+        &format!("{{\"pad\": \"{}\",", "x".repeat(129 << 20)),
+        1,
+    );
+    fs::write(&path, padded).unwrap();
+    let out = refused_create(&bundle, &unique_id("huge"));
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    out.assert_fails_naming("config.json: larger than 128 MiB");
+}
+
+/// An oomScoreAdj outside the kernel's range is named at create, not by nsexec's write.
+#[test]
+fn an_oom_score_adj_out_of_range_is_named() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.oomScoreAdj", json!(5000));
+    bundle.write();
+    refused_create(&bundle, &unique_id("oom"))
+        .assert_fails_naming("process.oomScoreAdj: 5000 is outside the kernel's range");
+}
+
+/// A --root that is a regular file is "not a directory", as runc says.
+#[test]
+fn a_root_that_is_a_file_is_not_a_directory() {
+    let bundle = Bundle::new();
+    bundle.write();
+    let file = bundle.dir().join("root-file");
+    fs::write(&file, "").unwrap();
+    let out = husk_raw(&[
+        "--root",
+        file.to_str().unwrap(),
+        "create",
+        "--bundle",
+        bundle.dir_str(),
+        "x",
+    ]);
+    out.assert_fails_naming("Not a directory");
+}

@@ -36,7 +36,10 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     if !ops.is_empty() {
         return Err(UsageError("list: takes no operands".into()).into());
     }
-    let states = husk::container::list(&g.root);
+    let (states, unreadable) = husk::container::list(&g.root);
+    for line in unreadable {
+        eprintln!("{line}");
+    }
     match format {
         Format::Quiet => super::out(
             &states

@@ -32,9 +32,14 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
     }
 }
 
-/// Only CAP_SYS_RESOURCE (on the host) lowers oom_score_adj below the caller's own: say so
-/// before a rootless init fails on it.
+/// The kernel's range, and only CAP_SYS_RESOURCE (on the host) lowers oom_score_adj below the
+/// caller's own: say so before init fails on it with no field named.
 fn check_oom_score_adj(adj: Option<i32>) -> Result<(), ContainerError> {
+    if let Some(adj) = adj.filter(|a| !(-1000..=1000).contains(a)) {
+        return Err(ContainerError::Config(format!(
+            "process.oomScoreAdj: {adj} is outside the kernel's range -1000..1000"
+        )));
+    }
     let (Some(adj), false) = (adj, crate::sys::ids::is_root()) else {
         return Ok(());
     };

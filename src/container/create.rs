@@ -1,6 +1,7 @@
 //! `create`: from a bundle to an init parked on the exec fifo, or nothing at all.
 
 use super::dir::StateDir;
+use super::footprint::Footprint;
 use super::init_config::{InitConfig, Launch};
 use super::saved::{proc_start, Saved};
 use super::{bootstrap, console, devices, hooks, id, idmapped, notify, Container, ContainerError};
@@ -76,8 +77,10 @@ pub(super) fn create_with(
         cgroup: None,
         child: None,
     };
+    let dir = undo.dir.as_ref().expect("armed");
+    dir.record(&Footprint::planned(&placement))?;
     if opts.notify_socket.is_some() {
-        notify::setup(&mut spec, undo.dir.as_ref().expect("armed"))?;
+        notify::setup(&mut spec, dir)?;
     }
     let saved = build(opts, &bundle, spec, placement, console, &mut undo)?;
     let dir = undo.disarm();
@@ -128,6 +131,7 @@ fn build(
             undo.cgroup.insert(cgroup).clone()
         }
     };
+    dir.record(&Footprint::made(&cgroup))?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     cgroup.apply(&resources)?;
     if !rootless && !cgroup.apply_devices(&rules)? {

@@ -1,6 +1,8 @@
 //! `delete`: remove a stopped container, or with `force` stop it first.
 
-use super::{hooks, kill, Container, ContainerError};
+use super::dir::StateDir;
+use super::{hooks, id, kill, Container, ContainerError};
+use crate::cgroups::Cgroup;
 use crate::spec::Status;
 use crate::sys::wait;
 use std::path::Path;
@@ -9,15 +11,53 @@ use std::time::{Duration, Instant};
 /// Deletes container `id` under `root`. With `force` it is killed before its lock is taken,
 /// so a container whose `start` hangs in a hook can still be removed.
 pub fn delete(root: &Path, id: &str, force: bool) -> Result<(), ContainerError> {
-    if force {
-        let _ = kill::kill(root, id, libc::SIGKILL, true);
+    if !force {
+        return Container::load(root, id)?.delete(false);
     }
-    match Container::load(root, id) {
-        // As with runc: forcing the removal of a container that is already gone succeeds, so
-        // an engine cleaning up after a failed create does not log an error.
-        Err(ContainerError::NotExist(_)) if force => Ok(()),
-        loaded => loaded?.delete(force),
+    let _ = kill::kill(root, id, libc::SIGKILL, true);
+    id::validate(id)?;
+    // As with runc: forcing the removal of a container that is already gone succeeds, so an
+    // engine cleaning up after a failed create does not log an error.
+    let Some(dir) = StateDir::open_any(root, id)? else {
+        return Ok(());
+    };
+    match dir.load() {
+        Ok(saved) => Container { dir, saved }.delete(true),
+        Err(e) => salvage(dir, id, &e),
     }
+}
+
+/// Removes a container whose state.json is missing (its create was killed) or damaged, from
+/// the footprint create recorded first; one line says what was wrong and what was removed.
+fn salvage(dir: StateDir, id: &str, damage: &ContainerError) -> Result<(), ContainerError> {
+    let why = match damage {
+        ContainerError::NotExist(_) => "no state.json (its create was interrupted)".into(),
+        e => format!("damaged state ({e})"),
+    };
+    let cleaned = match dir.footprint() {
+        Ok(f) => {
+            let killed = empty(&f.cgroup)?;
+            let made = f.cgroup.created.iter().filter(|d| d.exists()).count();
+            f.cgroup.destroy(Duration::from_secs(5))?;
+            format!("killed {killed} process(es), removed {made} cgroup dir(s) and")
+        }
+        Err(e) => format!("no record of its cgroups ({e}); removed only"),
+    };
+    dir.remove()?;
+    crate::log::warn(&format!("container {id}: {why}; {cleaned} its state dir"));
+    Ok(())
+}
+
+/// Kills everything in `cgroup` until nothing is left, forks racing the kill included;
+/// returns how many processes there were.
+fn empty(cgroup: &Cgroup) -> Result<usize, ContainerError> {
+    let first = cgroup.pids()?.len();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cgroup.pids()?.is_empty() && Instant::now() < deadline {
+        cgroup.kill_all(libc::SIGKILL)?;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Ok(first)
 }
 
 impl Container {

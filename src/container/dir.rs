@@ -1,5 +1,6 @@
 //! A container's state directory under the root, and the lock that serialises commands on it.
 
+use super::footprint::Footprint;
 use super::saved::Saved;
 use super::ContainerError;
 use crate::sys::fd;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 const STATE_FILE: &str = "state.json";
 pub const FIFO: &str = "exec.fifo";
+const FOOTPRINT: &str = "footprint.json";
 
 /// An open, locked state directory. The lock is held for as long as the value lives.
 pub struct StateDir {
@@ -24,7 +26,13 @@ impl StateDir {
             .recursive(true)
             .mode(0o700)
             .create(root)
-            .map_err(|e| ContainerError::io("create", root, e))?;
+            .map_err(|e| match e.kind() {
+                // Only a non-directory makes a recursive create fail with EEXIST.
+                io::ErrorKind::AlreadyExists => {
+                    ContainerError::io("create", root, io::Error::from_raw_os_error(libc::ENOTDIR))
+                }
+                _ => ContainerError::io("create", root, e),
+            })?;
         let path = root.join(id);
         match DirBuilder::new().mode(0o700).create(&path) {
             Ok(()) => {}
@@ -36,6 +44,19 @@ impl StateDir {
         let lock = File::open(&path).map_err(|e| ContainerError::io("open", &path, e))?;
         fd::flock(&lock).map_err(|e| ContainerError::io("lock", &path, e))?;
         Ok(StateDir { path, _lock: lock })
+    }
+
+    /// Opens and locks container `id`'s directory whatever it holds, once no other command
+    /// has it; None if there is none.
+    pub fn open_any(root: &Path, id: &str) -> Result<Option<StateDir>, ContainerError> {
+        let path = root.join(id);
+        let lock = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(ContainerError::io("open", &path, e)),
+        };
+        fd::flock(&lock).map_err(|e| ContainerError::io("lock", &path, e))?;
+        Ok(same_file(&lock, &path).then_some(StateDir { path, _lock: lock }))
     }
 
     /// Opens and locks an existing container's directory. A directory whose state file is gone
@@ -64,10 +85,25 @@ impl StateDir {
 
     /// Writes the state file atomically, so a reader never sees half of it.
     pub fn save(&self, saved: &Saved) -> Result<(), ContainerError> {
-        let tmp = self.path.join(".state.json.tmp");
-        write_private(&tmp, &crate::spec::to_json(saved))
-            .map_err(|e| ContainerError::io("write", &tmp, e))?;
-        let dest = self.path.join(STATE_FILE);
+        self.replace(STATE_FILE, &crate::spec::to_json(saved))
+    }
+
+    /// Records what create is about to make on the host, before making it.
+    pub fn record(&self, footprint: &Footprint) -> Result<(), ContainerError> {
+        self.replace(FOOTPRINT, &crate::spec::to_json(footprint))
+    }
+
+    /// The record of what create made; the error text says why there is none.
+    pub fn footprint(&self) -> Result<Footprint, String> {
+        let file = self.path.join(FOOTPRINT);
+        let text = fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        crate::spec::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))
+    }
+
+    fn replace(&self, name: &str, bytes: &[u8]) -> Result<(), ContainerError> {
+        let tmp = self.path.join(format!(".{name}.tmp"));
+        write_private(&tmp, bytes).map_err(|e| ContainerError::io("write", &tmp, e))?;
+        let dest = self.path.join(name);
         fs::rename(&tmp, &dest).map_err(|e| ContainerError::io("rename", &dest, e))
     }
 

@@ -11,6 +11,7 @@ pub mod dir;
 mod error;
 mod exec;
 mod features;
+pub mod footprint;
 mod foreground;
 mod hooks;
 pub mod id;
@@ -71,21 +72,30 @@ impl Container {
     }
 }
 
-/// The state of every container under `root`, by id; unreadable entries are skipped, since a
-/// container may be created or deleted while the directory is read.
-pub fn list(root: &Path) -> Vec<State> {
+/// The state of every container under `root`, by id, and a line for each directory whose
+/// state cannot be read (as runc prints them); one deleted while the root is read is skipped.
+pub fn list(root: &Path) -> (Vec<State>, Vec<String>) {
     let Ok(entries) = std::fs::read_dir(root) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut states: Vec<State> = entries
-        .flatten()
-        .filter_map(|e| {
-            let saved = dir::load(&e.path()).ok()?;
-            Some(saved.state(saved.status(&e.path())))
-        })
-        .collect();
+    let mut states = Vec::new();
+    let mut unreadable = Vec::new();
+    for e in entries.flatten().filter(|e| e.path().is_dir()) {
+        match dir::load(&e.path()) {
+            Ok(saved) => states.push(saved.state(saved.status(&e.path()))),
+            Err(_) if !e.path().exists() => {}
+            Err(err) => unreadable.push(format!(
+                "load container {}: {}",
+                e.file_name().to_string_lossy(),
+                match err {
+                    ContainerError::NotExist(_) => "no state.json (being created, or its create was interrupted: delete --force removes it)".into(),
+                    err => err.to_string(),
+                }
+            )),
+        }
+    }
     states.sort_by(|a, b| a.id.cmp(&b.id));
-    states
+    (states, unreadable)
 }
 
 /// The pids in container `id`'s cgroup, read without waiting for its lock.

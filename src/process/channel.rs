@@ -28,8 +28,9 @@ pub mod kind {
     pub use nsexec::protocol::frame::ERROR;
 }
 
-/// A large config (a big seccomp profile) still fits; more is a broken peer.
-const MAX_FRAME: usize = 4 << 20;
+/// The InitConfig carries config.json about twice (the spec, and its annotations again in the
+/// state): the largest config husk reads still fits; more is a broken peer.
+const MAX_FRAME: usize = 4 * crate::spec::MAX_CONFIG as usize;
 
 #[derive(Debug)]
 pub enum ChannelError {
@@ -86,8 +87,8 @@ impl Channel {
         Ok(fds.pop().expect("recv_fds returns the one fd asked for"))
     }
 
-    /// The next frame; an ERROR frame becomes `ChannelError::Peer`. The payload buffer is
-    /// sized from the header (nsexec's reader takes a fixed buffer, as it may not allocate).
+    /// The next frame; an ERROR frame becomes `ChannelError::Peer`. The body is read up to
+    /// the header's length (nsexec's reader takes a fixed buffer, as it may not allocate).
     pub fn recv(&self) -> Result<(u32, Vec<u8>), ChannelError> {
         let mut header = [0u8; FRAME_HDRLEN];
         (&self.0)
@@ -102,8 +103,15 @@ impl Channel {
                 format!("frame of {len} bytes"),
             )));
         }
-        let mut body = vec![0u8; len];
-        (&self.0).read_exact(&mut body).map_err(ChannelError::Io)?;
+        // Grown as the bytes arrive: a header alone cannot make us allocate its length.
+        let mut body = Vec::new();
+        while body.len() < len {
+            let at = body.len();
+            body.resize(len.min(at + (1 << 20)), 0);
+            (&self.0)
+                .read_exact(&mut body[at..])
+                .map_err(ChannelError::Io)?;
+        }
         let text = || String::from_utf8_lossy(&body).into_owned();
         match kind {
             frame::ERROR => Err(ChannelError::Peer(text())),

@@ -77,13 +77,21 @@ pub fn pivot(rootfs: &Path, no_pivot: bool) -> Result<(), RootfsError> {
 }
 
 /// Binds the container's terminal onto /dev/console (after pivot, before /dev may turn
-/// read-only): the mount comes from the pty's own fd and lands on a file resolved inside the
-/// root, so neither end is a path the container could swap.
+/// read-only): the mount comes from the pty's own fd and lands on a plain file in /dev, never
+/// where an image's symlink points (CVE-2025-52565: a pty over a procfs file).
 pub fn console(pty: std::os::fd::BorrowedFd) -> Result<(), RootfsError> {
     let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
-    let target = root
-        .ensure(Path::new("/dev/console"), resolve::Node::File)
-        .context(|| "create /dev/console")?;
+    let dev = root
+        .ensure(Path::new("/dev"), resolve::Node::Dir)
+        .context(|| "create /dev")?;
+    let target = resolve::plain_file(std::os::fd::AsFd::as_fd(&dev), Path::new("console"))
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::EPERM) => RootfsError::refused(
+                "/dev/console",
+                "the rootfs holds something other than a regular file there (a symlink, a device, a procfs or sysfs file)",
+            ),
+            _ => RootfsError::os("create /dev/console", e),
+        })?;
     let tree = crate::sys::mount::clone_tree(pty, false).context(|| "clone the pty mount")?;
     crate::sys::mount::move_mount(
         std::os::fd::AsFd::as_fd(&tree),

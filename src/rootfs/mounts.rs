@@ -115,6 +115,9 @@ impl Mounter<'_> {
             Node::File
         };
         let target = self.target(dest, node, src_is_proc, place)?;
+        if src_is_proc {
+            self.check_plain(&target, dest, place)?;
+        }
         let flags = libc::MS_BIND | (opts.flags & libc::MS_REC);
         match tree {
             true => mount::move_mount(src.as_fd(), target.as_fd()),
@@ -171,6 +174,9 @@ impl Mounter<'_> {
             return self.remount(kind, dest, opts, place);
         }
         let target = self.target(dest, Node::Dir, kind == "proc", place)?;
+        if kind == "proc" || kind == "sysfs" {
+            self.check_plain(&target, dest, place)?;
+        }
         let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
         let done = mount::mount(
             Some(source),
@@ -263,6 +269,22 @@ impl Mounter<'_> {
         proc_rule(rel, is_procfs, place)
     }
 
+    /// procfs and sysfs go only where `dest` names, no symlink on the way: an image whose
+    /// /proc points elsewhere would get the kernel's files there (CVE-2023-27561).
+    fn check_plain(&self, target: &OwnedFd, dest: &Path, place: &str) -> Result<(), RootfsError> {
+        let real = self.real_path(target, place)?;
+        if real == self.root.path().join(resolve::clean(dest)) {
+            return Ok(());
+        }
+        Err(RootfsError::refused(
+            format!("mount on {place}"),
+            format!(
+                "the rootfs has a symlink on the way, to {}: procfs and sysfs go only on a plain directory",
+                real.display()
+            ),
+        ))
+    }
+
     /// The host path `fd` refers to now, as the kernel reports it.
     fn real_path(&self, fd: &OwnedFd, place: &str) -> Result<PathBuf, RootfsError> {
         std::fs::read_link(self.proc.fd_path(fd.as_fd()))
@@ -284,16 +306,17 @@ impl Mounter<'_> {
             .context(|| format!("reopen {place} after mounting"))?;
         let now = fs::mount_id(after.as_fd()).context(|| format!("statx {place}"))?;
         let real = self.real_path(&after, place)?;
-        if now == before || !real.starts_with(self.root.path()) {
-            return Err(RootfsError::refused(
-                format!("verify mount on {place}"),
-                format!(
-                    "mount did not land inside the rootfs (found {})",
-                    real.display()
-                ),
-            ));
-        }
-        Ok(after)
+        let wrong = if !real.starts_with(self.root.path()) {
+            "it now resolves outside the rootfs, to"
+        } else if now == before {
+            "the new mount is not there: the path was swapped during the mount, and now leads to"
+        } else {
+            return Ok(after);
+        };
+        Err(RootfsError::refused(
+            format!("verify mount on {place}"),
+            format!("{wrong} {}", real.display()),
+        ))
     }
 
     /// Propagation changes and recursive attributes, which mount(2) cannot combine with the mount.

@@ -153,6 +153,22 @@ fn symlink_target(dir: BorrowedFd<'_>, name: &Path) -> io::Result<Option<PathBuf
     fs::readlink_fd(fd.as_fd()).map(Some)
 }
 
+/// O_PATH descriptor of `name` in `dir`, created if absent, never followed: EPERM unless it is
+/// a regular file on neither procfs nor sysfs.
+pub fn plain_file(dir: BorrowedFd<'_>, name: &Path) -> io::Result<OwnedFd> {
+    match create_file(dir, name) {
+        Err(e) if e.raw_os_error() != Some(libc::EEXIST) => return Err(e),
+        _ => {}
+    }
+    let fd = fs::openat(Some(dir), name, libc::O_PATH | libc::O_NOFOLLOW, 0)?;
+    let regular = fs::fstat(fd.as_fd())?.st_mode & libc::S_IFMT == libc::S_IFREG;
+    let magic = fs::fstatfs(fd.as_fd())?.f_type as i64;
+    match regular && magic != libc::PROC_SUPER_MAGIC && magic != libc::SYSFS_MAGIC {
+        true => Ok(fd),
+        false => Err(io::Error::from_raw_os_error(libc::EPERM)),
+    }
+}
+
 fn create_file(dir: BorrowedFd<'_>, name: &Path) -> io::Result<()> {
     let flags = libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW;
     fs::openat(Some(dir), name, flags, 0o644).map(drop)

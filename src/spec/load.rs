@@ -24,10 +24,21 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
+/// The largest config.json husk reads: above any real config (runc is known to take 100 MB),
+/// below what would exhaust a small host's memory in the copies create makes of it.
+pub const MAX_CONFIG: u64 = 128 << 20;
+
 /// Reads and parses `path` (a bundle's config.json, or an exec's process.json).
 pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SpecError> {
-    let text = std::fs::read(path).map_err(|e| SpecError::Read(path.to_path_buf(), e))?;
-    parse(path, &text)
+    let read = |e| SpecError::Read(path.to_path_buf(), e);
+    if std::fs::metadata(path).map_err(read)?.len() > MAX_CONFIG {
+        return Err(SpecError::Field(
+            path.to_path_buf(),
+            String::new(),
+            format!("larger than {} MiB, the most husk reads", MAX_CONFIG >> 20),
+        ));
+    }
+    parse(path, &std::fs::read(path).map_err(read)?)
 }
 
 /// Parses config.json text; `path` only names the file in errors.
