@@ -217,9 +217,9 @@ fn a_stranded_create_is_listed_and_removed_by_delete_force() {
     husk(&["delete", "--force", &id]).assert_ok();
 }
 
-/// state.json truncated, empty, garbage, wrong-typed or missing: `list` names the container
-/// on a line of its own, and `delete --force` removes the payload, cgroups and state dir,
-/// saying in one line what was damaged.
+/// state.json truncated, empty, garbage, wrong-typed or missing (also without footprint.json,
+/// as an older husk left it): `list` names the container on a line of its own, and `delete
+/// --force` removes the payload, cgroups and state dir, saying in one line what was damaged.
 #[test]
 fn a_damaged_state_json_does_not_block_delete_force() {
     let bundle = sleeper();
@@ -227,7 +227,7 @@ fn a_damaged_state_json_does_not_block_delete_force() {
     let cgroups = cgroups_of(&bundle, &id);
     let state = state_root().join(&id).join("state.json");
     type Damage = fn(&std::path::Path);
-    let damages: [(&str, Damage); 5] = [
+    let damages: [(&str, Damage); 6] = [
         ("truncated", |f| {
             let text = fs::read(f).unwrap();
             fs::write(f, &text[..text.len() / 2]).unwrap()
@@ -241,6 +241,11 @@ fn a_damaged_state_json_does_not_block_delete_force() {
             fs::write(f, v.to_string()).unwrap()
         }),
         ("missing", |f| fs::remove_file(f).unwrap()),
+        // A state dir from a husk before footprint.json: the default cgroup path is used.
+        ("garbage, unrecorded", |f| {
+            fs::write(f, "x").unwrap();
+            fs::remove_file(f.with_file_name("footprint.json")).unwrap()
+        }),
     ];
     for (what, damage) in damages {
         husk(&["run", "-d", "--bundle", bundle.dir_str(), &id]).assert_ok();

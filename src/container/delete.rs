@@ -34,17 +34,22 @@ fn salvage(dir: StateDir, id: &str, damage: &ContainerError) -> Result<(), Conta
         ContainerError::NotExist(_) => "no state.json (its create was interrupted)".into(),
         e => format!("damaged state ({e})"),
     };
-    let cleaned = match dir.footprint() {
-        Ok(f) => {
-            let killed = empty(&f.cgroup)?;
-            let made = f.cgroup.created.iter().filter(|d| d.exists()).count();
-            f.cgroup.destroy(Duration::from_secs(5))?;
-            format!("killed {killed} process(es), removed {made} cgroup dir(s) and")
+    let (cgroup, found) = match dir.footprint() {
+        Ok(f) => (f.cgroup, "recorded"),
+        // A state dir of a husk before footprints: the cgroup where create puts one by default.
+        Err(_) => {
+            let mut c = Cgroup::locate(None, id)?;
+            c.created.clone_from(&c.dirs);
+            (c, "default")
         }
-        Err(e) => format!("no record of its cgroups ({e}); removed only"),
     };
+    let killed = empty(&cgroup)?;
+    let made = cgroup.created.iter().filter(|d| d.exists()).count();
+    cgroup.destroy(Duration::from_secs(5))?;
     dir.remove()?;
-    crate::log::warn(&format!("container {id}: {why}; {cleaned} its state dir"));
+    crate::log::warn(&format!(
+        "container {id}: {why}; killed {killed} process(es), removed {made} cgroup dir(s) ({found} path) and its state dir"
+    ));
     Ok(())
 }
 

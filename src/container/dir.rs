@@ -62,21 +62,12 @@ impl StateDir {
     /// Opens and locks an existing container's directory. A directory whose state file is gone
     /// was deleted (or is still being created) under us: it does not exist for this command.
     pub fn open(root: &Path, id: &str) -> Result<StateDir, ContainerError> {
-        let path = root.join(id);
-        let lock = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(ContainerError::NotExist(id.into()))
-            }
-            Err(e) => return Err(ContainerError::io("open", &path, e)),
-        };
-        fd::flock(&lock).map_err(|e| ContainerError::io("lock", &path, e))?;
         // The directory may have been deleted (and the id even created anew) while we waited:
-        // the lock only counts if it is on what the path names now.
-        if !same_file(&lock, &path) || !path.join(STATE_FILE).exists() {
-            return Err(ContainerError::NotExist(id.into()));
+        // open_any only counts a lock on what the path names now.
+        match StateDir::open_any(root, id)? {
+            Some(dir) if dir.path.join(STATE_FILE).exists() => Ok(dir),
+            _ => Err(ContainerError::NotExist(id.into())),
         }
-        Ok(StateDir { path, _lock: lock })
     }
 
     pub fn fifo(&self) -> PathBuf {
