@@ -34,8 +34,18 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-fuse-ld=lld");
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
     }
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs");
+    // In a worktree .git is a file: ask git where HEAD and the refs are, or cargo would see
+    // a missing path and rebuild husk on every call.
+    for name in ["HEAD", "refs"] {
+        let path = Command::new("git")
+            .args(["rev-parse", "--git-path", name])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok());
+        let path = path.map_or(format!(".git/{name}"), |p| p.trim().to_string());
+        println!("cargo:rerun-if-changed={path}");
+    }
 }
 
 /// The `gcc-ld` directory of the compiler's sysroot, whose `ld.lld` runs rust-lld.
