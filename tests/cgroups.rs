@@ -333,3 +333,21 @@ fn delete_force_kills_and_removes_nested_cgroups() {
     }
     finish(&bundle, &id);
 }
+
+/// -1 lifts a limit: memory alone lifts the swap limit with it, which would otherwise stay
+/// below the new memory limit, where the kernel refuses it.
+#[test]
+fn update_minus_one_means_unlimited() {
+    let mut bundle = memory_capped();
+    let id = running(&mut bundle, "exec sleep 100");
+    let unlimited = |file: &str| cgroup_file(&id, "memory", file).parse::<u64>().unwrap() > 1 << 60;
+    assert!(!unlimited("memory.memsw.limit_in_bytes"));
+    husk(&["update", "--memory", "-1", &id]).assert_ok();
+    assert!(unlimited("memory.limit_in_bytes"));
+    assert!(unlimited("memory.memsw.limit_in_bytes"));
+    husk(&["update", "--pids-limit", "5", "--cpu-quota", "50000", &id]).assert_ok();
+    husk(&["update", "--pids-limit", "-1", "--cpu-quota", "-1", &id]).assert_ok();
+    assert_eq!(cgroup_file(&id, "pids", "pids.max"), "max");
+    assert_eq!(cgroup_file(&id, "cpu", "cpu.cfs_quota_us"), "-1");
+    finish(&bundle, &id);
+}

@@ -121,6 +121,12 @@ impl Cgroup {
         resources::plan(r, self.is_v2()).map(drop)
     }
 
+    /// `update`'s request `new`, with swap lifted along with memory where swap is accounted.
+    pub fn lift_swap_with_memory(&self, new: Resources) -> Resources {
+        let has = |file: &str| self.dirs.iter().any(|d| d.join(file).exists());
+        resources::lift_swap_with_memory(&new, self.is_v2(), has).unwrap_or(new)
+    }
+
     /// Writes every limit of `r` (not the device rules) into the hierarchy that has its file.
     pub fn apply(&self, r: &Resources) -> Result<(), CgroupError> {
         let mut failed = Vec::new();
