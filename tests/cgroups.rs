@@ -300,3 +300,54 @@ fn kill_all_uses_the_cgroup_and_delete_removes_every_hierarchy() {
     husk(&["delete", &id]).assert_ok();
     bundle.assert_clean(&id);
 }
+
+/// A payload may make cgroups of its own below the container's: `delete --force` kills what
+/// runs there too and removes the tree from the leaves up.
+#[test]
+fn delete_force_kills_and_removes_nested_cgroups() {
+    let mut bundle = Bundle::new();
+    let id = running(&mut bundle, "sleep 100 & exec sleep 100");
+    let init = state(&id)["pid"].as_i64().unwrap().to_string();
+    let dirs = cgroups_named(&id);
+    let mut procs = String::new();
+    wait_for(Duration::from_secs(5), || {
+        procs = fs::read_to_string(dirs[0].join("cgroup.procs")).unwrap();
+        procs.lines().count() == 2
+    });
+    let child = procs
+        .lines()
+        .find(|p| *p != init)
+        .expect("the background sleep");
+    for dir in &dirs {
+        let nested = dir.join("a/b");
+        for level in [dir.join("a"), nested.clone()] {
+            fs::create_dir(&level).unwrap();
+            // A new cpuset cgroup takes no process until it has cpus and mems.
+            for file in ["cpuset.cpus", "cpuset.mems"] {
+                if let Ok(value) = fs::read_to_string(dir.join(file)) {
+                    fs::write(level.join(file), value).unwrap();
+                }
+            }
+        }
+        fs::write(nested.join("cgroup.procs"), child).unwrap();
+    }
+    finish(&bundle, &id);
+}
+
+/// -1 lifts a limit: memory alone lifts the swap limit with it, which would otherwise stay
+/// below the new memory limit, where the kernel refuses it.
+#[test]
+fn update_minus_one_means_unlimited() {
+    let mut bundle = memory_capped();
+    let id = running(&mut bundle, "exec sleep 100");
+    let unlimited = |file: &str| cgroup_file(&id, "memory", file).parse::<u64>().unwrap() > 1 << 60;
+    assert!(!unlimited("memory.memsw.limit_in_bytes"));
+    husk(&["update", "--memory", "-1", &id]).assert_ok();
+    assert!(unlimited("memory.limit_in_bytes"));
+    assert!(unlimited("memory.memsw.limit_in_bytes"));
+    husk(&["update", "--pids-limit", "5", "--cpu-quota", "50000", &id]).assert_ok();
+    husk(&["update", "--pids-limit", "-1", "--cpu-quota", "-1", &id]).assert_ok();
+    assert_eq!(cgroup_file(&id, "pids", "pids.max"), "max");
+    assert_eq!(cgroup_file(&id, "cpu", "cpu.cfs_quota_us"), "-1");
+    finish(&bundle, &id);
+}

@@ -64,6 +64,24 @@ fn run_and_kill(signal: Option<&str>) -> i32 {
     status
 }
 
+/// Signal 0 only asks whether the container runs; `--all` on a stopped container is no error,
+/// as in runc since --all became obsolete.
+#[test]
+fn kill_signal_zero_checks_the_container_is_running() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["kill", &id, "0"]).assert_ok();
+    husk(&["kill", "--all", &id, "0"]).assert_ok();
+    husk(&["kill", &id, "KILL"]).assert_ok();
+    wait_status(&id, "stopped");
+    husk(&["kill", &id, "0"]).assert_fails_naming("container not running");
+    husk(&["kill", "--all", &id, "0"]).assert_ok();
+    husk(&["delete", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}
+
 #[test]
 fn kill_defaults_to_sigterm() {
     assert_eq!(run_and_kill(None), 15);

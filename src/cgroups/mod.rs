@@ -121,6 +121,12 @@ impl Cgroup {
         resources::plan(r, self.is_v2()).map(drop)
     }
 
+    /// `update`'s request `new`, with swap lifted along with memory where swap is accounted.
+    pub fn lift_swap_with_memory(&self, new: Resources) -> Resources {
+        let has = |file: &str| self.dirs.iter().any(|d| d.join(file).exists());
+        resources::lift_swap_with_memory(&new, self.is_v2(), has).unwrap_or(new)
+    }
+
     /// Writes every limit of `r` (not the device rules) into the hierarchy that has its file.
     pub fn apply(&self, r: &Resources) -> Result<(), CgroupError> {
         let mut failed = Vec::new();
@@ -330,7 +336,7 @@ impl Cgroup {
         let deadline = Instant::now() + patience;
         for dir in self.created.iter().rev() {
             match self.dirs.contains(dir) {
-                true => remove_when_empty(dir, deadline)?,
+                true => remove_tree(dir, deadline)?,
                 // A level above may hold another container's cgroup by now.
                 false => drop(fs::remove_dir(dir)),
             }
@@ -391,6 +397,18 @@ fn enable_controllers(dir: &Path) {
             let _ = fs::write(level.join("cgroup.subtree_control"), format!("+{c}"));
         }
     }
+}
+
+/// A payload may have made cgroups below its own: the kernel removes only leaves.
+fn remove_tree(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_tree(&entry.path(), deadline)?;
+            }
+        }
+    }
+    remove_when_empty(dir, deadline)
 }
 
 fn remove_when_empty(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {

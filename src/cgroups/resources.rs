@@ -157,6 +157,28 @@ fn is_number(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// `r` with the swap limit lifted too when it lifts the memory limit and says nothing of swap,
+/// where swap is accounted: the kernel refuses a memory limit above the one on memory plus
+/// swap, so `update --memory -1` alone would fail (runc lifts both).
+pub fn lift_swap_with_memory(
+    r: &Resources,
+    v2: bool,
+    has: impl Fn(&str) -> bool,
+) -> Option<Resources> {
+    let m = r.memory.as_ref()?;
+    let file = if v2 {
+        "memory.swap.max"
+    } else {
+        "memory.memsw.limit_in_bytes"
+    };
+    let lift = m.limit == Some(-1) && matches!(m.swap, None | Some(0)) && has(file);
+    lift.then(|| {
+        let mut r = r.clone();
+        r.memory.get_or_insert_with(Memory::default).swap = Some(-1);
+        r
+    })
+}
+
 /// -1 is "no limit", written as `max` on v2.
 fn limit(v: i64, v2: bool) -> String {
     match v {

@@ -65,7 +65,8 @@ const NAMES: &[(&str, libc::c_int)] = &[
 fn parse_signal(s: &str) -> Result<libc::c_int, UsageError> {
     if let Ok(n) = s.parse::<libc::c_int>() {
         return match n {
-            1..=64 => Ok(n),
+            // 0 sends nothing: it asks whether the container is running.
+            0..=64 => Ok(n),
             _ => Err(UsageError(format!("kill: invalid signal number {n}"))),
         };
     }

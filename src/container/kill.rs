@@ -27,8 +27,9 @@ fn signal(
     all: bool,
 ) -> Result<(), ContainerError> {
     let not_running = || ContainerError::NotRunning(saved.id.clone());
+    // runc made --all obsolete and, with it, quiet about a container that has stopped.
     if status == Status::Stopped {
-        return Err(not_running());
+        return if all { Ok(()) } else { Err(not_running()) };
     }
     // Without a cgroup of its own (rootless) the container's processes cannot be listed; init
     // alone is signalled.

@@ -34,8 +34,8 @@ impl Container {
         let linux = self.saved.config.linux.get_or_insert_with(Default::default);
         let r = linux.resources.get_or_insert_with(Default::default);
         let limit = new.memory.as_ref().and_then(|m| m.limit);
-        r.merge(new);
         let cgroup = &self.saved.cgroup;
+        r.merge(cgroup.lift_swap_with_memory(new));
         cgroup.check(r)?;
         let check = r.memory.as_ref().and_then(|m| m.check_before_update);
         if let (Some(true), Some(limit)) = (check, limit.filter(|l| *l > 0)) {
