@@ -28,6 +28,7 @@ cli_stop() { "$ENGINE" stop -t 2 "$2"; }
 cli_pause() { "$ENGINE" pause "$2"; }
 cli_unpause() { "$ENGINE" unpause "$2"; }
 cli_status() { "$ENGINE" inspect -f '{{.State.Status}}' "$2"; }
+cli_pid() { "$ENGINE" inspect -f '{{.State.Pid}}' "$2"; }
 cli_rm() { "$ENGINE" rm -f "$2"; }
 
 # containerd through ctr: the runc v2 shim with SystemdCgroup = true
@@ -53,6 +54,7 @@ ctr_stop() {
 ctr_pause() { ctr task pause "$2"; }
 ctr_unpause() { ctr task resume "$2"; }
 ctr_status() { ctr task ls | awk -v id="$2" '$1 == id { print tolower($3) }'; }
+ctr_pid() { ctr task ls | awk -v id="$2" '$1 == id { print $2 }'; }
 ctr_rm() { ctr task rm -f "$2"; ctr container rm "$2"; }
 
 bytes() { echo $((${1%m} * 1024 * 1024)); }
@@ -64,11 +66,15 @@ run_echo() {
     expect output "$out" hello
 }
 
+# The container's cgroup is seen from the host: inside, a cgroup namespace
+# shows "/".
 exec_in_scope() {
-    local e=$1 out
+    local e=$1 out pid
     "${e}_start" "$2" "$3" >/dev/null || return 1
-    out=$("${e}_exec" "$2" "$3" cat /proc/self/cgroup) || { echo "$out"; return 1; }
-    expect_in "/proc/self/cgroup of an exec (a systemd scope)" "$out" .scope
+    out=$("${e}_exec" "$2" "$3" echo ok) || { echo "$out"; return 1; }
+    expect "exec output" "$out" ok || return 1
+    pid=$("${e}_pid" "$2" "$3")
+    expect_in "/proc/$pid/cgroup (a systemd scope)" "$(cat "/proc/$pid/cgroup")" .scope
 }
 
 stop() {
@@ -136,7 +142,7 @@ engine_checks() {
     local engine name rt n=0 checks verbs
     for engine in podman docker ctr; do
         section "$engine"
-        if ! "${engine}_setup" >"$CHECK_LOG" 2>&1; then
+        if ! timeout_after 300 "${engine}_setup" >"$CHECK_LOG" 2>&1; then
             result FAIL "$engine" setup -- "$(tail -n 1 "$CHECK_LOG")"
             tail -n 8 "$CHECK_LOG"
             continue

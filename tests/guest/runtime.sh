@@ -62,7 +62,6 @@ systemd_oom() {
 
 runtime_checks() {
     section "runtimes on their own (busybox bundle)"
-    make_rootfs
     local name rt n=0
     for name in cgroupfs_limits cgroupfs_oom literal_systemd_path systemd_limits systemd_oom; do
         for rt in "${RUNTIMES[@]}"; do
