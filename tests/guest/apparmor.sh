@@ -50,8 +50,11 @@ missing_profile_refused() {
     ! grep -q ran "$WORK/aa.out" || { echo "the payload ran"; return 1; }
     ! "$rt" state "$id" >/dev/null 2>&1 || { echo "state of $id left behind"; return 1; }
     [ ! -e "/sys/fs/cgroup/$AA_PARENT/$id" ] || { echo "cgroup left behind"; return 1; }
-    # husk says it in one line; runc's error is its own
-    [ "$rt" = "${RUNTIME_PATH[runc]}" ] || expect "stderr lines" "$(wc -l <"$WORK/aa.err")" 1
+    # husk says it in one line naming the field and the profile; runc's error is its own
+    [ "$rt" = "${RUNTIME_PATH[runc]}" ] && return 0
+    expect "stderr lines" "$(wc -l <"$WORK/aa.err")" 1 &&
+        expect_in "husk's error" "$(cat "$WORK/aa.err")" \
+            'process.apparmorProfile: AppArmor profile \"husk-guest-not-loaded\" is not loaded'
 }
 
 apparmor_checks() {

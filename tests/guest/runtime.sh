@@ -8,9 +8,9 @@ WANT_LIMITS='33554432 20 50000 100000'
 # The payload itself (pid 1) takes twice the limit, so the OOM killer picks it.
 EAT_MEMORY='exec dd if=/dev/zero of=/dev/null bs=64M count=1'
 
-# The state of a container as its runtime reports it.
+# The state of a container as its runtime reports it: RUNTIME ID.
 status_of() {
-    "$@" state 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'
+    "$1" state "$2" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'
 }
 
 cgroupfs_limits() {
@@ -46,9 +46,9 @@ systemd_limits() {
     expect "systemctl show $unit" "$out" \
         "CPUQuotaPerSecUSec=500ms MemoryMax=33554432 TasksMax=20 " || return 1
     "$rt" --systemd-cgroup pause "$id" || return 1
-    expect "state after pause" "$(status_of "$rt" --systemd-cgroup "$id")" paused || return 1
+    expect "state after pause" "$(status_of "$rt" "$id")" paused || return 1
     "$rt" --systemd-cgroup resume "$id" || return 1
-    expect "state after resume" "$(status_of "$rt" --systemd-cgroup "$id")" running || return 1
+    expect "state after resume" "$(status_of "$rt" "$id")" running || return 1
     "$rt" --systemd-cgroup delete -f "$id" || return 1
     expect "$unit after delete" "$(systemctl is-active "$unit")" inactive
 }
