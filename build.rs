@@ -34,18 +34,29 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-fuse-ld=lld");
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
     }
-    // In a worktree .git is a file: ask git where HEAD and the refs are, or cargo would see
-    // a missing path and rebuild husk on every call.
-    for name in ["HEAD", "refs"] {
-        let path = Command::new("git")
-            .args(["rev-parse", "--git-path", name])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| String::from_utf8(o.stdout).ok());
-        let path = path.map_or(format!(".git/{name}"), |p| p.trim().to_string());
-        println!("cargo:rerun-if-changed={path}");
+    // Only paths that exist: cargo takes a missing one as changed, so a git worktree (whose
+    // .git is a file) would rerun this script, and rebuild everything, on every build.
+    println!("cargo:rerun-if-changed=build.rs");
+    for path in git_paths(&["HEAD", "refs", "packed-refs"]) {
+        println!("cargo:rerun-if-changed={}", path.display());
     }
+}
+
+/// Where git keeps `names` for this checkout (a worktree's HEAD is not under .git/).
+fn git_paths(names: &[&str]) -> Vec<PathBuf> {
+    let mut git = Command::new("git");
+    git.arg("rev-parse");
+    for name in names {
+        git.args(["--git-path", name]);
+    }
+    let Some(out) = git.output().ok().filter(|o| o.status.success()) else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .collect()
 }
 
 /// The `gcc-ld` directory of the compiler's sysroot, whose `ld.lld` runs rust-lld.

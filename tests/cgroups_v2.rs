@@ -1,7 +1,9 @@
-//! The cgroup v2 code path, live: husk runs in a private mount namespace with cgroup2 mounted
-//! at /sys/fs/cgroup (this machine's cgroup2 has no controller but hugetlb, so limits other
-//! than hugetlb are checked by the library's unit tests against a scratch tree). The cgroup2
-//! root's subtree_control, which husk changes as runc does, is restored after each test.
+//! The cgroup v2 code path, live. On a unified host (cgroup2 at /sys/fs/cgroup, as under
+//! systemd: the guest tests/guest runs in) husk uses the host's tree as it is. On the hybrid
+//! test machine, husk runs in a private mount namespace with the hybrid cgroup2 mounted at
+//! /sys/fs/cgroup (it has no controller but hugetlb, so limits other than hugetlb are checked
+//! by the library's unit tests against a scratch tree there). The cgroup2 root's
+//! subtree_control, which husk changes as runc does, is restored after each test.
 
 mod common;
 
@@ -14,12 +16,23 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-const HOST_V2: &str = "/sys/fs/cgroup/unified";
+/// The cgroup2 mount as this test process sees it.
+fn v2_root() -> &'static Path {
+    match unified_host() {
+        true => Path::new("/sys/fs/cgroup"),
+        false => Path::new("/sys/fs/cgroup/unified"),
+    }
+}
 
-/// A process holding a mount namespace with cgroup2 at /sys/fs/cgroup; commands enter it.
-/// Tests that use it run one at a time, since each restores the shared subtree_control.
+fn unified_host() -> bool {
+    Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+}
+
+/// Where husk sees cgroup2 at /sys/fs/cgroup: the host itself on a unified host, else a
+/// process holding a mount namespace with cgroup2 there, which commands enter. Tests that
+/// use it run one at a time, since each restores the shared subtree_control.
 struct V2 {
-    holder: Child,
+    holder: Option<Child>,
     subtree: String,
     _one_at_a_time: MutexGuard<'static, ()>,
 }
@@ -28,49 +41,77 @@ impl V2 {
     fn new() -> V2 {
         static LOCK: Mutex<()> = Mutex::new(());
         let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let subtree =
-            fs::read_to_string(Path::new(HOST_V2).join("cgroup.subtree_control")).unwrap();
-        let script = "mount -t cgroup2 none /sys/fs/cgroup && echo ready && exec sleep 1000";
-        let mut holder = Command::new("unshare")
-            .args(["-m", "--propagation", "private", "sh", "-c", script])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("unshare");
-        let mut line = String::new();
-        BufReader::new(holder.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line, "ready\n", "cgroup2 could not be mounted");
+        let subtree = fs::read_to_string(v2_root().join("cgroup.subtree_control")).unwrap();
         V2 {
-            holder,
+            holder: (!unified_host()).then(mount_cgroup2_privately),
             subtree,
             _one_at_a_time: guard,
         }
     }
 
     fn husk(&self, args: &[&str]) -> Out {
-        let mut cmd = Command::new("nsenter");
-        cmd.arg("-t")
-            .arg(self.holder.id().to_string())
-            .arg("-m")
-            .arg("--")
-            .arg(runtime());
+        let mut cmd = match &self.holder {
+            Some(holder) => {
+                let mut cmd = Command::new("nsenter");
+                cmd.arg("-t")
+                    .arg(holder.id().to_string())
+                    .arg("-m")
+                    .arg("--")
+                    .arg(runtime());
+                cmd
+            }
+            None => Command::new(runtime()),
+        };
         cmd.arg("--root").arg(state_root()).args(args);
         run_captured(cmd, None)
     }
 
-    fn status(&self, id: &str) -> String {
-        let out = self.husk(&["state", id]).assert_ok();
-        let v: Value = serde_json::from_str(&out.stdout).unwrap();
-        v["status"].as_str().unwrap().to_string()
+    /// The running container's cgroup as this process sees it, found from its init's
+    /// /proc/PID/cgroup: where husk puts it depends on the caller's own cgroup.
+    fn cgroup_dir(&self, id: &str) -> PathBuf {
+        let pid = self.state(id)["pid"].to_string();
+        let own = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+        let path = own
+            .lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .unwrap_or_else(|| panic!("no cgroup2 line in /proc/{pid}/cgroup: {own}"));
+        let dir = v2_root().join(path.trim_start_matches('/'));
+        assert_eq!(dir.file_name().unwrap(), id, "container {id} is in {dir:?}");
+        dir
     }
+
+    fn state(&self, id: &str) -> Value {
+        let out = self.husk(&["state", id]).assert_ok();
+        serde_json::from_str(&out.stdout).unwrap()
+    }
+
+    fn status(&self, id: &str) -> String {
+        self.state(id)["status"].as_str().unwrap().to_string()
+    }
+}
+
+fn mount_cgroup2_privately() -> Child {
+    let script = "mount -t cgroup2 none /sys/fs/cgroup && echo ready && exec sleep 1000";
+    let mut holder = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("unshare");
+    let mut line = String::new();
+    BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "ready\n", "cgroup2 could not be mounted");
+    holder
 }
 
 impl Drop for V2 {
     fn drop(&mut self) {
-        let _ = self.holder.kill();
-        let _ = self.holder.wait();
-        let file = Path::new(HOST_V2).join("cgroup.subtree_control");
+        if let Some(holder) = &mut self.holder {
+            let _ = holder.kill();
+            let _ = holder.wait();
+        }
+        let file = v2_root().join("cgroup.subtree_control");
         let now = fs::read_to_string(&file).unwrap_or_default();
         for c in now
             .split_whitespace()
@@ -84,11 +125,6 @@ impl Drop for V2 {
             );
         }
     }
-}
-
-/// The container's cgroup as the host sees it.
-fn host_dir(id: &str) -> PathBuf {
-    Path::new(HOST_V2).join(id)
 }
 
 fn read(path: PathBuf) -> String {
@@ -112,9 +148,9 @@ fn procs_freeze_kill_and_the_device_program() {
     let id = bundle.id();
     v2.husk(&["create", "--bundle", bundle.dir_str(), &id])
         .assert_ok();
-    let pid = v2.husk(&["state", &id]).stdout;
-    let pid = serde_json::from_str::<Value>(&pid).unwrap()["pid"].to_string();
-    assert_eq!(read(host_dir(&id).join("cgroup.procs")), pid);
+    let pid = v2.state(&id)["pid"].to_string();
+    let dir = v2.cgroup_dir(&id);
+    assert_eq!(read(dir.join("cgroup.procs")), pid);
     v2.husk(&["start", &id]).assert_ok();
     // The file exists once the shell opened it, and is whole once it holds both lines.
     let written = || fs::read_to_string(shared.join("out")).is_ok_and(|t| t.lines().count() == 2);
@@ -127,11 +163,11 @@ fn procs_freeze_kill_and_the_device_program() {
 
     v2.husk(&["pause", &id]).assert_ok();
     assert_eq!(v2.status(&id), "paused");
-    assert_eq!(read(host_dir(&id).join("cgroup.freeze")), "1");
-    assert!(read(host_dir(&id).join("cgroup.events")).contains("frozen 1"));
+    assert_eq!(read(dir.join("cgroup.freeze")), "1");
+    assert!(read(dir.join("cgroup.events")).contains("frozen 1"));
     v2.husk(&["resume", &id]).assert_ok();
     assert_eq!(v2.status(&id), "running");
-    assert!(read(host_dir(&id).join("cgroup.events")).contains("frozen 0"));
+    assert!(read(dir.join("cgroup.events")).contains("frozen 0"));
 
     v2.husk(&["pause", &id]).assert_ok();
     v2.husk(&["kill", "--all", &id, "KILL"]).assert_ok();
@@ -167,7 +203,7 @@ fn a_hugetlb_limit_is_written_and_reported() {
             .find(|d| d.starts_with(v1_root))
             .unwrap()
             .join("hugetlb.2MB.limit_in_bytes"),
-        false => host_dir(&id).join("hugetlb.2MB.max"),
+        false => v2.as_ref().unwrap().cgroup_dir(&id).join("hugetlb.2MB.max"),
     };
     assert_eq!(read(limit), "4194304");
     let out = run(&["events", "--stats", &id]).assert_ok();
@@ -181,8 +217,7 @@ fn a_hugetlb_limit_is_written_and_reported() {
 #[test]
 fn missing_controllers_and_v1_only_limits_are_refused_naming_the_field() {
     let v2 = V2::new();
-    let cases = [
-        ("linux.resources.pids.limit", json!({"pids": {"limit": 5}})),
+    let mut cases = vec![
         (
             "linux.resources.cpu.realtimeRuntime",
             json!({"cpu": {"realtimeRuntime": 5}}),
@@ -192,6 +227,11 @@ fn missing_controllers_and_v1_only_limits_are_refused_naming_the_field() {
             json!({"network": {"classID": 1}}),
         ),
     ];
+    // The hybrid machine's cgroup2 has no pids controller; a unified host has one.
+    let controllers = read(v2_root().join("cgroup.controllers"));
+    if !controllers.split_whitespace().any(|c| c == "pids") {
+        cases.push(("linux.resources.pids.limit", json!({"pids": {"limit": 5}})));
+    }
     for (field, resources) in cases {
         let mut bundle = Bundle::new();
         bundle.set("linux.resources", resources);

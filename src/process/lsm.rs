@@ -26,13 +26,33 @@ fn set(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())
 }
 
-/// Refuses a profile or label this host cannot apply; the SELinux texts are runc's.
+/// Whether AppArmor knows `profile`. Its list holds "name (mode)" lines; where it cannot be
+/// read (no securityfs), the kernel's refusal at exec has to do.
+fn apparmor_profile_loaded(profile: &str) -> bool {
+    let Ok(list) = std::fs::read_to_string("/sys/kernel/security/apparmor/profiles") else {
+        return true;
+    };
+    profile == "unconfined"
+        || list
+            .lines()
+            .any(|l| l.rsplit_once(' ').is_some_and(|(name, _)| name == profile))
+}
+
+/// Refuses a profile or label this host cannot apply, before anything is made; the
+/// disabled-LSM texts are runc's.
 pub fn check(process: &Process, mount_label: &Option<String>) -> Result<(), String> {
-    if set(&process.apparmor_profile).is_some() && !apparmor_enabled() {
-        return Err(
-            "apparmor profile is specified in config, but apparmor is disabled or not supported"
-                .into(),
-        );
+    if let Some(profile) = set(&process.apparmor_profile) {
+        if !apparmor_enabled() {
+            return Err(
+                "apparmor profile is specified in config, but apparmor is disabled or not supported"
+                    .into(),
+            );
+        }
+        if !apparmor_profile_loaded(profile) {
+            return Err(format!(
+                "process.apparmorProfile: AppArmor profile {profile:?} is not loaded"
+            ));
+        }
     }
     if set(&process.selinux_label).is_some() && !selinux_enabled() {
         return Err(
@@ -95,19 +115,27 @@ mod tests {
         }
     }
 
-    /// This machine has neither LSM: asking for either is refused with runc's words, and
-    /// empty values mean "none", as in runc.
+    /// The test machine has neither LSM, the guest of tests/guest has AppArmor: a request
+    /// for an LSM the host lacks is refused with runc's words, one it has passes, and empty
+    /// values mean "none", as in runc.
     #[test]
-    fn requests_without_the_lsm_are_refused() {
-        assert!(
-            !apparmor_enabled() && !selinux_enabled(),
-            "an LSM is enabled here"
-        );
+    fn requests_are_checked_against_the_lsms_of_this_host() {
+        assert!(!selinux_enabled(), "SELinux is enabled here");
         let none = None;
-        assert_eq!(
-            check(&process(Some("docker-default"), None), &none).unwrap_err(),
-            "apparmor profile is specified in config, but apparmor is disabled or not supported"
-        );
+        let apparmor = |profile| check(&process(Some(profile), None), &none);
+        match apparmor_enabled() {
+            true => {
+                assert_eq!(apparmor("unconfined"), Ok(()));
+                assert_eq!(
+                    apparmor("husk-not-loaded").unwrap_err(),
+                    "process.apparmorProfile: AppArmor profile \"husk-not-loaded\" is not loaded"
+                );
+            }
+            false => assert_eq!(
+                apparmor("docker-default").unwrap_err(),
+                "apparmor profile is specified in config, but apparmor is disabled or not supported"
+            ),
+        }
         assert_eq!(
             check(
                 &process(None, Some("system_u:system_r:container_t:s0")),

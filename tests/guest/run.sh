@@ -1,0 +1,49 @@
+#!/bin/bash
+# The guest suite: runs INSIDE the cgroup v2 + systemd guest that
+# scripts/guest boots, as root, from the 9p share at /mnt/share (husk, the
+# integration-test binaries in bin/, paths.env and these scripts). Prints one
+# line per check and runtime and ends with "N passed, N failed, N skipped";
+# exits non-zero when a check failed.
+set -uo pipefail
+
+SHARE=${SHARE:-/mnt/share}
+# Local disk, not /run (noexec) and not 9p (no device nodes, no overlay).
+WORK=/var/lib/husk-guest
+rm -rf "$WORK"
+mkdir -p "$WORK"
+cd "$WORK" || exit 1
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+. "$SHARE/lib.sh"
+. "$SHARE/bundle.sh"
+. "$SHARE/cargo.sh"
+. "$SHARE/runtime.sh"
+. "$SHARE/apparmor.sh"
+. "$SHARE/engines.sh"
+
+facts() {
+    section "host"
+    echo "kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime) s"
+    echo "pid 1: $(cat /proc/1/comm); $(systemctl --version | head -1)"
+    echo "/sys/fs/cgroup: $(stat -fc %T /sys/fs/cgroup), controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+    echo "system state: $(systemctl is-system-running); dbus: $(systemctl is-active dbus.service)"
+    echo "lsm: $(cat /sys/kernel/security/lsm); apparmor: $(cat /sys/module/apparmor/parameters/enabled)"
+    echo "$(runc --version | head -1); husk: $(husk --version | head -1)"
+}
+
+install -m 755 "$SHARE/husk" /usr/local/bin/husk
+facts
+make_rootfs
+# `scripts/guest run PART...` runs only those parts.
+read -ra parts <"$SHARE/parts"
+[ ${#parts[@]} = 0 ] && parts=(cargo runtime apparmor engines)
+for part in "${parts[@]}"; do
+    case $part in
+    cargo) cargo_tests ;;
+    runtime) runtime_checks ;;
+    apparmor) apparmor_checks ;;
+    engines) engine_checks ;;
+    *) result FAIL suite "$part" -- "no such part (cargo, runtime, apparmor, engines)" ;;
+    esac
+done
+totals
