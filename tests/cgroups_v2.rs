@@ -107,10 +107,13 @@ fn mount_cgroup2_privately() -> Child {
 
 impl Drop for V2 {
     fn drop(&mut self) {
-        if let Some(holder) = &mut self.holder {
-            let _ = holder.kill();
-            let _ = holder.wait();
-        }
+        // On a unified host the root's controllers serve every other cgroup too (systemd's
+        // slices among them): what husk enabled there stays, as it does after runc.
+        let Some(holder) = &mut self.holder else {
+            return;
+        };
+        let _ = holder.kill();
+        let _ = holder.wait();
         let file = v2_root().join("cgroup.subtree_control");
         let now = fs::read_to_string(&file).unwrap_or_default();
         for c in now

@@ -281,3 +281,53 @@ fn a_scope_systemd_already_removed_is_deleted_without_error() {
         "{unit} left failed"
     );
 }
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn every_resource_is_written_to_the_scope_with_runcs_conversions() {
+    let disk = fs::read_to_string("/sys/block/vda/dev").expect("the guest's virtio disk");
+    let (major, minor) = disk.trim().split_once(':').unwrap();
+    let (major, minor): (i64, i64) = (major.parse().unwrap(), minor.parse().unwrap());
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "linux.resources",
+        json!({
+            "memory": {"limit": 67108864, "reservation": 33554432, "swap": 100663296},
+            "cpu": {"shares": 1024, "quota": 20000, "period": 50000, "burst": 1000, "idle": 0,
+                    "cpus": "0", "mems": "0"},
+            "pids": {"limit": 30},
+            "blockIO": {"weight": 500,
+                        "throttleReadBpsDevice": [{"major": major, "minor": minor, "rate": 1048576}]},
+            "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+            "unified": {"memory.high": "50331648"}
+        }),
+    );
+    let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
+    let dir = unit_dir(&unit);
+    let want = [
+        ("memory.max", "67108864".to_string()),
+        ("memory.low", "33554432".into()),
+        ("memory.swap.max", "33554432".into()),
+        ("memory.high", "50331648".into()),
+        ("cpu.weight", "39".into()),
+        ("cpu.max", "20000 50000".into()),
+        ("cpu.max.burst", "1000".into()),
+        ("cpu.idle", "0".into()),
+        ("cpuset.cpus", "0".into()),
+        ("cpuset.mems", "0".into()),
+        ("pids.max", "30".into()),
+        ("hugetlb.2MB.max", "4194304".into()),
+    ];
+    for (file, value) in want {
+        assert_eq!(read(&dir, file), value, "{file}");
+    }
+    assert!(
+        read(&dir, "io.max").contains(&format!("{major}:{minor} rbps=1048576")),
+        "io.max: {}",
+        read(&dir, "io.max")
+    );
+    assert_eq!(show(&unit, "CPUWeight"), "39");
+    assert_eq!(show(&unit, "AllowedCPUs"), "0");
+    assert_eq!(show(&unit, "MemoryLow"), "33554432");
+    gone(&bundle, &id, &unit, &dir);
+}
