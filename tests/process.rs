@@ -49,6 +49,31 @@ fn args_env_and_cwd_reach_the_payload() {
     assert_eq!(out.stdout, "zero one hello\n/etc\n");
 }
 
+/// HOME comes from the container's /etc/passwd (or is `/`) when the env lacks it or has it
+/// empty; a value given is kept.
+#[test]
+fn home_is_set_from_passwd_when_missing_or_empty() {
+    let path = "PATH=/bin";
+    for (uid, env, home) in [
+        (0, vec![path], "/root"),
+        (1000, vec![path], "/home/user"),
+        (4242, vec![path], "/"),
+        (0, vec![path, "HOME="], "/root"),
+        (1000, vec![path, "HOME=/given"], "/given"),
+    ] {
+        let mut bundle = Bundle::new();
+        bundle.set("process.user.uid", json!(uid));
+        bundle.set("process.env", json!(env));
+        bundle.sh("echo \"$HOME\"; env | grep -c ^HOME=");
+        let out = bundle.run_once();
+        assert_eq!(
+            out.stdout,
+            format!("{home}\n1\n"),
+            "uid {uid} {env:?}: {out}"
+        );
+    }
+}
+
 #[test]
 fn user_groups_and_umask_are_applied() {
     let mut bundle = Bundle::new();

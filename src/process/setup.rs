@@ -69,10 +69,11 @@ pub fn prepare(
     if !process.no_new_privileges && !keeps_sys_admin(process) {
         install_and_hand(seccomp.take())?;
     }
+    let env = user::with_home(&process.env, process.user.uid);
     set_identity(process)?;
     sys_proc::umask(process.user.umask.unwrap_or(DEFAULT_UMASK));
     cwd::enter(&process.cwd)?;
-    let mut prepared = resolve(process)?;
+    let mut prepared = resolve(process, &env)?;
     if process.no_new_privileges {
         sys_caps::set_no_new_privs().map_err(|e| {
             ProcessError::failed("process.noNewPrivileges", "prctl PR_SET_NO_NEW_PRIVS", e)
@@ -150,7 +151,7 @@ fn set_keep_caps(keep: bool) -> Result<(), ProcessError> {
 }
 
 /// Runs after chdir so that a relative PATH element means the container's cwd.
-fn resolve(process: &Process) -> Result<Prepared, ProcessError> {
+fn resolve(process: &Process, env: &[String]) -> Result<Prepared, ProcessError> {
     let program = process
         .args
         .first()
@@ -159,7 +160,7 @@ fn resolve(process: &Process) -> Result<Prepared, ProcessError> {
     Ok(Prepared {
         path: c_string("process.args[0]", path.into_os_string().into_vec())?,
         argv: c_strings("process.args", &process.args)?,
-        envp: c_strings("process.env", &process.env)?,
+        envp: c_strings("process.env", env)?,
         seccomp: None,
     })
 }
