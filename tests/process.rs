@@ -74,6 +74,25 @@ fn home_is_set_from_passwd_when_missing_or_empty() {
     }
 }
 
+/// A capability name husk does not know is left out with one warning, and the rest apply.
+#[test]
+fn an_unknown_capability_is_ignored_with_a_warning() {
+    let mut bundle = Bundle::new();
+    let caps = json!(["CAP_KILL", "CAP_BOGUS"]);
+    for set in ["bounding", "effective", "permitted", "ambient"] {
+        bundle.set(&format!("process.capabilities.{set}"), caps.clone());
+    }
+    bundle.sh("grep ^CapEff: /proc/self/status");
+    let out = bundle.run_once();
+    assert_eq!(
+        out.stdout,
+        format!("CapEff:\t{}\n", cap_mask(&["CAP_KILL"])),
+        "{out}"
+    );
+    let warning = "ignoring unknown or unavailable capabilities: [CAP_BOGUS]";
+    assert_eq!(out.stderr.matches(warning).count(), 1, "{out}");
+}
+
 #[test]
 fn user_groups_and_umask_are_applied() {
     let mut bundle = Bundle::new();

@@ -132,7 +132,7 @@ fn set_identity(process: &Process) -> Result<(), ProcessError> {
 /// clearing the permitted set that capset then narrows to the configured one.
 fn switch_user_keeping(process: &Process, config: &Capabilities) -> Result<(), ProcessError> {
     let last_cap = caps::last_cap();
-    let sets = CapSets::parse(config)?.limit_to(last_cap);
+    let sets = CapSets::parse(config).limit_to(last_cap);
     caps::drop_bounding(sets.bounding, last_cap)?;
     set_keep_caps(true)?;
     user::switch(&process.user)?;
