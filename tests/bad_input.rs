@@ -315,3 +315,19 @@ fn an_occupied_cgroup_is_refused_and_its_processes_survive() {
     assert!(alive, "the bystander was killed");
     assert!(still_there, "the bystander's cgroup was removed");
 }
+
+/// runc's shapes: an unknown command is one line and exit 3, with or without -h; `help`
+/// takes a command name.
+#[test]
+fn an_unknown_command_is_one_line_and_help_takes_a_topic() {
+    for args in [&["foo"][..], &["foo", "-h"], &["help", "foo"]] {
+        let out = husk(args).assert_code(3);
+        assert!(out.stderr.contains("No help topic for 'foo'"), "{out}");
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{out}");
+    }
+    for args in [&["help", "state"][..], &["state", "-h"]] {
+        let out = husk(args).assert_ok();
+        assert!(out.stdout.contains("husk state"), "{out}");
+    }
+    husk(&["-h"]).assert_ok();
+}
