@@ -8,6 +8,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::time::Duration;
 
@@ -91,6 +92,20 @@ fn an_unknown_capability_is_ignored_with_a_warning() {
     );
     let warning = "ignoring unknown or unavailable capabilities: [CAP_BOGUS]";
     assert_eq!(out.stderr.matches(warning).count(), 1, "{out}");
+}
+
+/// The cwd is entered before the switch of user, so a 0700 root directory still works.
+#[test]
+fn a_cwd_only_root_can_enter_works_for_another_user() {
+    let mut bundle = Bundle::writable();
+    let secret = bundle.rootfs().join("secret");
+    fs::create_dir(&secret).unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o700)).unwrap();
+    bundle.set("process.user", json!({"uid": 1000, "gid": 1000}));
+    bundle.set("process.cwd", json!("/secret"));
+    bundle.set("process.args", json!(["pwd"]));
+    let out = bundle.run_once();
+    assert_eq!(out.stdout, "/secret\n", "{out}");
 }
 
 #[test]

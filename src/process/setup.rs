@@ -70,9 +70,12 @@ pub fn prepare(
         install_and_hand(seccomp.take())?;
     }
     let env = user::with_home(&process.env, process.user.uid);
+    let entered = enter_cwd_privileged(&process.cwd)?;
     set_identity(process)?;
     sys_proc::umask(process.user.umask.unwrap_or(DEFAULT_UMASK));
-    cwd::enter(&process.cwd)?;
+    if !entered {
+        cwd::enter(&process.cwd)?;
+    }
     let mut prepared = resolve(process, &env)?;
     if process.no_new_privileges {
         sys_caps::set_no_new_privs().map_err(|e| {
@@ -84,6 +87,21 @@ pub fn prepare(
     }
     prepared.seccomp = seccomp.map(|f| f.program);
     Ok(prepared)
+}
+
+/// The cwd is entered before the switch of user, as runc does, so a directory only the
+/// runtime's user may enter still works; where that user is denied (a user namespace's root
+/// facing a directory owned by the container's user), false says to try again after it.
+fn enter_cwd_privileged(cwd: &str) -> Result<bool, ProcessError> {
+    match cwd::enter(cwd) {
+        Ok(()) => Ok(true),
+        Err(ProcessError::Failed { source, .. })
+            if source.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether the payload keeps CAP_SYS_ADMIN in its effective set, which lets it install a
