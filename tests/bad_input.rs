@@ -385,3 +385,19 @@ fn a_root_that_is_a_file_is_not_a_directory() {
     ]);
     out.assert_fails_naming("Not a directory");
 }
+
+/// runc's shapes: an unknown command is one line and exit 3, with or without -h; `help`
+/// takes a command name.
+#[test]
+fn an_unknown_command_is_one_line_and_help_takes_a_topic() {
+    for args in [&["foo"][..], &["foo", "-h"], &["help", "foo"]] {
+        let out = husk(args).assert_code(3);
+        assert!(out.stderr.contains("No help topic for 'foo'"), "{out}");
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{out}");
+    }
+    for args in [&["help", "state"][..], &["state", "-h"]] {
+        let out = husk(args).assert_ok();
+        assert!(out.stdout.contains("husk state"), "{out}");
+    }
+    husk(&["-h"]).assert_ok();
+}

@@ -194,8 +194,8 @@ fn a_bad_process_json_is_refused_naming_file_and_field() {
         (r#"{"args": [], "cwd": "/"}"#, "process.args"),
         (r#"{"args": ["sh"], "cwd": "rel"}"#, "process.cwd"),
         (
-            r#"{"args": ["sh"], "cwd": "/", "capabilities": {"bounding": ["CAP_NOPE"]}}"#,
-            "CAP_NOPE",
+            r#"{"args": ["sh"], "cwd": "/", "rlimits": [{"type": "RLIMIT_NOPE", "hard": 1, "soft": 1}]}"#,
+            "RLIMIT_NOPE",
         ),
         ("{bad", "key must be a string"),
     ] {

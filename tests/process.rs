@@ -8,6 +8,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::time::Duration;
 
@@ -47,6 +48,64 @@ fn args_env_and_cwd_reach_the_payload() {
     bundle.set("process.cwd", json!("/etc"));
     let out = bundle.run_once().assert_ok();
     assert_eq!(out.stdout, "zero one hello\n/etc\n");
+}
+
+/// HOME comes from the container's /etc/passwd (or is `/`) when the env lacks it or has it
+/// empty; a value given is kept.
+#[test]
+fn home_is_set_from_passwd_when_missing_or_empty() {
+    let path = "PATH=/bin";
+    for (uid, env, home) in [
+        (0, vec![path], "/root"),
+        (1000, vec![path], "/home/user"),
+        (4242, vec![path], "/"),
+        (0, vec![path, "HOME="], "/root"),
+        (1000, vec![path, "HOME=/given"], "/given"),
+    ] {
+        let mut bundle = Bundle::new();
+        bundle.set("process.user.uid", json!(uid));
+        bundle.set("process.env", json!(env));
+        bundle.sh("echo \"$HOME\"; env | grep -c ^HOME=");
+        let out = bundle.run_once();
+        assert_eq!(
+            out.stdout,
+            format!("{home}\n1\n"),
+            "uid {uid} {env:?}: {out}"
+        );
+    }
+}
+
+/// A capability name husk does not know is left out with one warning, and the rest apply.
+#[test]
+fn an_unknown_capability_is_ignored_with_a_warning() {
+    let mut bundle = Bundle::new();
+    let caps = json!(["CAP_KILL", "CAP_BOGUS"]);
+    for set in ["bounding", "effective", "permitted", "ambient"] {
+        bundle.set(&format!("process.capabilities.{set}"), caps.clone());
+    }
+    bundle.sh("grep ^CapEff: /proc/self/status");
+    let out = bundle.run_once();
+    assert_eq!(
+        out.stdout,
+        format!("CapEff:\t{}\n", cap_mask(&["CAP_KILL"])),
+        "{out}"
+    );
+    let warning = "ignoring unknown or unavailable capabilities: [CAP_BOGUS]";
+    assert_eq!(out.stderr.matches(warning).count(), 1, "{out}");
+}
+
+/// The cwd is entered before the switch of user, so a 0700 root directory still works.
+#[test]
+fn a_cwd_only_root_can_enter_works_for_another_user() {
+    let mut bundle = Bundle::writable();
+    let secret = bundle.rootfs().join("secret");
+    fs::create_dir(&secret).unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o700)).unwrap();
+    bundle.set("process.user", json!({"uid": 1000, "gid": 1000}));
+    bundle.set("process.cwd", json!("/secret"));
+    bundle.set("process.args", json!(["pwd"]));
+    let out = bundle.run_once();
+    assert_eq!(out.stdout, "/secret\n", "{out}");
 }
 
 #[test]

@@ -410,6 +410,21 @@ fn an_unreachable_listener_path_fails_create_and_leaves_nothing() {
 }
 
 #[test]
+fn a_notify_rule_on_write_is_refused_at_create() {
+    let profile = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "listenerPath": "/nonexistent/agent.sock",
+        "syscalls": [{"names": ["mkdir", "write"], "action": "SCMP_ACT_NOTIFY"}]
+    });
+    let bundle = bundle_with(profile);
+    let id = bundle.id();
+    bundle.create(&id).assert_fails_naming(
+        "linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for the write syscall",
+    );
+    bundle.assert_clean(&id);
+}
+
+#[test]
 fn a_bad_profile_names_its_field_and_leaves_nothing() {
     let profile = json!({
         "defaultAction": "SCMP_ACT_ALLOW",

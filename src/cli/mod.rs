@@ -195,7 +195,23 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
         "resume" => resume::run(g, rest),
         "update" => update::run(g, rest),
         "events" => events::run(g, rest),
-        _ => Err(UsageError(format!("unknown command {cmd:?}\n{USAGE}")).into()),
+        "help" => help_topic(g, rest),
+        // runc's wording and code, which scripts probing for a command read.
+        _ => Err(Failure {
+            msg: format!("No help topic for '{cmd}'"),
+            code: 3,
+        }),
+    }
+}
+
+/// `husk help [COMMAND]`: the usage, or the command's own help.
+fn help_topic(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
+    match rest.first().and_then(|c| c.to_str()) {
+        None => {
+            out(&format!("{USAGE}\n"));
+            Ok(0)
+        }
+        Some(cmd) => dispatch(g, cmd, vec!["--help".into()]),
     }
 }
 

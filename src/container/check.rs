@@ -26,9 +26,26 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
     lsm::check(process, &linux.mount_label).map_err(ContainerError::Config)?;
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
+    warn_unknown_caps(process);
     match &linux.personality {
         Some(p) => validate::validate_personality(p).map_err(invalid),
         None => Ok(()),
+    }
+}
+
+/// A capability this build does not know (a newer kernel's, a typo) is left out with a
+/// warning, as runc does, so that one config serves several runtimes and kernels.
+pub(super) fn warn_unknown_caps(process: &crate::spec::Process) {
+    let unknown = process
+        .capabilities
+        .as_ref()
+        .map(crate::process::caps::unknown)
+        .unwrap_or_default();
+    if !unknown.is_empty() {
+        crate::log::warn(&format!(
+            "ignoring unknown or unavailable capabilities: [{}]",
+            unknown.join(" ")
+        ));
     }
 }
 

@@ -66,14 +66,16 @@ pub struct CapSets {
 
 impl CapSets {
     /// Parses every set; an absent set is empty, as in runc.
-    pub fn parse(caps: &Capabilities) -> Result<CapSets, ProcessError> {
-        Ok(CapSets {
-            bounding: parse_set(&caps.bounding, "bounding")?,
-            effective: parse_set(&caps.effective, "effective")?,
-            inheritable: parse_set(&caps.inheritable, "inheritable")?,
-            permitted: parse_set(&caps.permitted, "permitted")?,
-            ambient: parse_set(&caps.ambient, "ambient")?,
-        })
+    /// Names husk does not know are left out, as runc ignores them (`unknown` lists them for
+    /// the warning).
+    pub fn parse(caps: &Capabilities) -> CapSets {
+        CapSets {
+            bounding: parse_set(&caps.bounding),
+            effective: parse_set(&caps.effective),
+            inheritable: parse_set(&caps.inheritable),
+            permitted: parse_set(&caps.permitted),
+            ambient: parse_set(&caps.ambient),
+        }
     }
 
     /// Drops capabilities newer than the running kernel, which runc skips silently so one
@@ -97,18 +99,33 @@ fn mask_through(last_cap: u32) -> u64 {
     (1u64 << (last_cap + 1)) - 1
 }
 
-fn parse_set(names: &Option<Vec<String>>, set: &str) -> Result<u64, ProcessError> {
-    let mut bits = 0u64;
-    for (i, name) in names.iter().flatten().enumerate() {
-        let cap = number(name).ok_or_else(|| {
-            ProcessError::invalid(
-                format!("process.capabilities.{set}[{i}]"),
-                format!("unknown capability {name:?}"),
-            )
-        })?;
-        bits |= 1 << cap;
-    }
-    Ok(bits)
+fn parse_set(names: &Option<Vec<String>>) -> u64 {
+    names
+        .iter()
+        .flatten()
+        .filter_map(|name| number(name))
+        .fold(0, |bits, cap| bits | 1 << cap)
+}
+
+/// The capability names of every set that husk does not know, sorted, each once.
+pub fn unknown(caps: &Capabilities) -> Vec<&str> {
+    let sets = [
+        &caps.bounding,
+        &caps.effective,
+        &caps.inheritable,
+        &caps.permitted,
+        &caps.ambient,
+    ];
+    let mut names: Vec<&str> = sets
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(String::as_str)
+        .filter(|name| number(name).is_none())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// The highest capability the running kernel knows. Probed with PR_CAPBSET_READ rather than
@@ -188,16 +205,17 @@ mod tests {
     }
 
     #[test]
-    fn unknown_name_is_reported_with_its_index() {
+    fn unknown_names_are_left_out_and_listed_once() {
         let caps = Capabilities {
             ambient: Some(vec!["CAP_KILL".into(), "CAP_BOGUS".into()]),
+            bounding: Some(vec!["CAP_ZAP".into(), "CAP_BOGUS".into()]),
             ..Default::default()
         };
-        let err = CapSets::parse(&caps).unwrap_err();
         assert_eq!(
-            err.to_string(),
-            "process.capabilities.ambient[1]: unknown capability \"CAP_BOGUS\""
+            CapSets::parse(&caps).ambient,
+            1 << number("CAP_KILL").unwrap()
         );
+        assert_eq!(unknown(&caps), ["CAP_BOGUS", "CAP_ZAP"]);
     }
 
     #[test]
@@ -206,7 +224,7 @@ mod tests {
             bounding: Some(vec!["CAP_CHOWN".into(), "CAP_CHECKPOINT_RESTORE".into()]),
             ..Default::default()
         };
-        let sets = CapSets::parse(&caps).unwrap();
+        let sets = CapSets::parse(&caps);
         assert_eq!(sets.bounding, 1 | 1 << 40);
         assert_eq!(sets.limit_to(39).bounding, 1);
         assert_eq!(sets.limit_to(40).bounding, 1 | 1 << 40);

@@ -69,10 +69,14 @@ pub fn prepare(
     if !process.no_new_privileges && !keeps_sys_admin(process) {
         install_and_hand(seccomp.take())?;
     }
+    let env = user::with_home(&process.env, process.user.uid);
+    let entered = enter_cwd_privileged(&process.cwd)?;
     set_identity(process)?;
     sys_proc::umask(process.user.umask.unwrap_or(DEFAULT_UMASK));
-    cwd::enter(&process.cwd)?;
-    let mut prepared = resolve(process)?;
+    if !entered {
+        cwd::enter(&process.cwd)?;
+    }
+    let mut prepared = resolve(process, &env)?;
     if process.no_new_privileges {
         sys_caps::set_no_new_privs().map_err(|e| {
             ProcessError::failed("process.noNewPrivileges", "prctl PR_SET_NO_NEW_PRIVS", e)
@@ -83,6 +87,21 @@ pub fn prepare(
     }
     prepared.seccomp = seccomp.map(|f| f.program);
     Ok(prepared)
+}
+
+/// The cwd is entered before the switch of user, as runc does, so a directory only the
+/// runtime's user may enter still works; where that user is denied (a user namespace's root
+/// facing a directory owned by the container's user), false says to try again after it.
+fn enter_cwd_privileged(cwd: &str) -> Result<bool, ProcessError> {
+    match cwd::enter(cwd) {
+        Ok(()) => Ok(true),
+        Err(ProcessError::Failed { source, .. })
+            if source.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether the payload keeps CAP_SYS_ADMIN in its effective set, which lets it install a
@@ -131,7 +150,7 @@ fn set_identity(process: &Process) -> Result<(), ProcessError> {
 /// clearing the permitted set that capset then narrows to the configured one.
 fn switch_user_keeping(process: &Process, config: &Capabilities) -> Result<(), ProcessError> {
     let last_cap = caps::last_cap();
-    let sets = CapSets::parse(config)?.limit_to(last_cap);
+    let sets = CapSets::parse(config).limit_to(last_cap);
     caps::drop_bounding(sets.bounding, last_cap)?;
     set_keep_caps(true)?;
     user::switch(&process.user)?;
@@ -150,7 +169,7 @@ fn set_keep_caps(keep: bool) -> Result<(), ProcessError> {
 }
 
 /// Runs after chdir so that a relative PATH element means the container's cwd.
-fn resolve(process: &Process) -> Result<Prepared, ProcessError> {
+fn resolve(process: &Process, env: &[String]) -> Result<Prepared, ProcessError> {
     let program = process
         .args
         .first()
@@ -159,7 +178,7 @@ fn resolve(process: &Process) -> Result<Prepared, ProcessError> {
     Ok(Prepared {
         path: c_string("process.args[0]", path.into_os_string().into_vec())?,
         argv: c_strings("process.args", &process.args)?,
-        envp: c_strings("process.env", &process.env)?,
+        envp: c_strings("process.env", env)?,
         seccomp: None,
     })
 }

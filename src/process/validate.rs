@@ -1,17 +1,13 @@
 //! Checks the parent runs at `create`, before anything exists, so a bad config fails early and
 //! names the field.
 
-use super::caps::CapSets;
 use super::error::ProcessError;
 use super::{personality, rlimits};
 use crate::spec::{Personality, Process};
 
-/// What needs husk's own tables (capability and rlimit names); the shape of `process` (args,
+/// What needs husk's own tables (rlimit names); the shape of `process` (args,
 /// cwd, env) is `spec::validate`'s.
 pub fn validate(process: &Process) -> Result<(), ProcessError> {
-    if let Some(caps) = &process.capabilities {
-        CapSets::parse(caps)?;
-    }
     rlimits::validate(&process.rlimits)?;
     super::sched::validate(process)
 }
@@ -24,7 +20,7 @@ pub fn validate_personality(personality: &Personality) -> Result<(), ProcessErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{Capabilities, Rlimit};
+    use crate::spec::Rlimit;
 
     fn process() -> Process {
         Process {
@@ -41,43 +37,6 @@ mod tests {
     #[test]
     fn a_minimal_process_is_valid() {
         assert!(validate(&process()).is_ok());
-    }
-
-    #[test]
-    fn unknown_capability_names_set_and_index() {
-        let mut p = process();
-        p.capabilities = Some(Capabilities {
-            bounding: Some(
-                ["CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN", "CAP_FOO"]
-                    .map(Into::into)
-                    .to_vec(),
-            ),
-            ..Default::default()
-        });
-        assert_eq!(
-            error(&p),
-            "process.capabilities.bounding[3]: unknown capability \"CAP_FOO\""
-        );
-    }
-
-    #[test]
-    fn every_set_is_checked() {
-        for set in ["effective", "inheritable", "permitted", "ambient"] {
-            let mut caps = Capabilities::default();
-            let bad = Some(vec!["CAP_NOPE".to_string()]);
-            match set {
-                "effective" => caps.effective = bad,
-                "inheritable" => caps.inheritable = bad,
-                "permitted" => caps.permitted = bad,
-                _ => caps.ambient = bad,
-            }
-            let mut p = process();
-            p.capabilities = Some(caps);
-            assert_eq!(
-                error(&p),
-                format!("process.capabilities.{set}[0]: unknown capability \"CAP_NOPE\"")
-            );
-        }
     }
 
     #[test]

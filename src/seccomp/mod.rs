@@ -83,6 +83,14 @@ pub fn compile(s: &Seccomp) -> Result<Program, SeccompError> {
     for (i, call) in s.syscalls.iter().enumerate() {
         let action = action(&call.action, call.errno_ret)
             .map_err(|m| fail(format!("linux.seccomp.syscalls[{i}].action"), m))?;
+        // The runtime's own writes (errors, the exec fifo) after the filter would wait on an
+        // agent that may not have the listener yet; runc refuses this too.
+        if action == libc::SECCOMP_RET_USER_NOTIF && call.names.iter().any(|n| n == "write") {
+            return Err(fail(
+                format!("linux.seccomp.syscalls[{i}].names"),
+                "SCMP_ACT_NOTIFY cannot be used for the write syscall",
+            ));
+        }
         let mut conds = Vec::new();
         for (j, a) in call.args.iter().enumerate() {
             conds.push(
