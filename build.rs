@@ -15,17 +15,14 @@ fn main() {
     println!("cargo:rustc-env=HUSK_COMMIT={commit}");
     // husk is built with panic=abort, so nothing in it unwinds: its unwind tables (.eh_frame,
     // 110 KiB, most of it std's and musl's) are dead weight. A panic still prints its message
-    // and aborts; only the backtrace it would print is empty. Only the binary: test harnesses
-    // unwind, and without the tables a failing assertion aborts the whole test binary
-    // ("failed to initiate panic") instead of reporting.
-    let script = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("no-unwind-tables.ld");
-    std::fs::write(
-        &script,
-        "SECTIONS { /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) } } INSERT AFTER .text;\n",
-    )
-    .expect("write the linker script");
-    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
+    // and aborts; only the backtrace it would print is empty. The library's and the
+    // integration tests' harnesses keep them, but the bin's own unit tests (src/cli) link
+    // like the bin: a failing one aborts the harness ("failed to initiate panic") instead of
+    // reporting, and HUSK_UNWIND_TABLES=1 keeps the tables to read such a failure.
+    println!("cargo:rerun-if-env-changed=HUSK_UNWIND_TABLES");
+    if std::env::var_os("HUSK_UNWIND_TABLES").is_none() {
+        drop_unwind_tables();
+    }
     // Generic code is monomorphised into many byte-identical copies (serde visitors, Vec and
     // iterator glue); lld folds them into one (16 KiB). GNU ld cannot, and rustup ships lld
     // with every toolchain, so it is taken from the toolchain building husk.
@@ -70,4 +67,16 @@ fn toolchain_lld() -> Option<PathBuf> {
     let sysroot = String::from_utf8(out.stdout).ok()?;
     let dir = PathBuf::from(sysroot.trim()).join(format!("lib/rustlib/{host}/bin/gcc-ld"));
     dir.join("ld.lld").exists().then_some(dir)
+}
+
+/// Links the binary with a script that discards .eh_frame and its index.
+fn drop_unwind_tables() {
+    let script = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("no-unwind-tables.ld");
+    std::fs::write(
+        &script,
+        "SECTIONS { /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) } } INSERT AFTER .text;\n",
+    )
+    .expect("write the linker script");
+    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
 }

@@ -89,7 +89,9 @@ mod tests {
         assert_eq!(parse_signal("sigterm").unwrap(), 15);
         assert_eq!(parse_signal("SIGUSR1").unwrap(), 10);
         assert_eq!(parse_signal("2").unwrap(), 2);
-        assert!(parse_signal("0").is_err());
+        assert_eq!(parse_signal("0").unwrap(), 0);
+        assert!(parse_signal("65").is_err());
+        assert!(parse_signal("-1").is_err());
         assert!(parse_signal("SIGFOO").is_err());
     }
 }
