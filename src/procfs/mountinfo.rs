@@ -44,9 +44,10 @@ fn unescape(field: &str) -> PathBuf {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        // A byte's escape is \000 to \377; anything else is taken as it stands.
         let octal = b
             .get(i + 1..i + 4)
-            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+            .filter(|d| d[0] <= b'3' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
         match (b[i], octal) {
             (b'\\', Some(d)) => {
                 out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
@@ -82,6 +83,16 @@ mod tests {
 31 22 0:40 /data /srv/my\\040dir rw master:4 - ext4 /dev/sdb rw
 32 22 0:41 / /srv rw - tmpfs tmpfs rw
 ";
+
+    #[test]
+    fn an_escape_beyond_a_byte_is_kept_as_text() {
+        // Found by the procfiles fuzz target: \555 overflowed the byte it was decoded into.
+        assert_eq!(unescape("/d\\555x"), PathBuf::from("/d\\555x"));
+        assert_eq!(
+            unescape("/a\\377"),
+            PathBuf::from(OsString::from_vec(b"/a\xff".to_vec()))
+        );
+    }
 
     #[test]
     fn parses_fields_and_escapes() {
