@@ -2,6 +2,7 @@
 //!
 //! The CLI in `src/main.rs` is a thin layer over this crate. Dependencies run one way:
 //! `container` → `process`, `rootfs`, `cgroups` → `spec`, `sys`.
+#![deny(unsafe_code)]
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
@@ -15,6 +16,7 @@ pub mod procfs;
 pub mod rootfs;
 pub mod seccomp;
 pub mod spec;
+#[allow(unsafe_code)]
 pub mod sys;
 
 pub use container::{Container, ContainerBuilder, ContainerError, TenantBuilder};

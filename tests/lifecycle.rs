@@ -569,19 +569,41 @@ fn a_reused_pid_reads_as_stopped() {
     husk(&["kill", &id, "KILL"]).assert_fails_naming("container not running");
 }
 
+/// CVE-2019-5736: the container holds /proc/PID/exe of husk init and, once init has exec'd
+/// the payload, reopens it for writing to replace the runtime on the host. The husk here is a
+/// private copy, which no other test keeps busy (a busy binary refuses writes by itself).
 #[test]
-fn init_runs_from_a_sealed_memfd_not_the_host_binary() {
+fn the_binary_init_ran_from_cannot_be_written_through_proc_exe() {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut bundle = Bundle::new();
     bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.write();
+    let copy = bundle.dir().join("husk-copy");
+    fs::copy(runtime(), &copy).unwrap();
+    let before = fs::read(&copy).unwrap();
+    let husk_copy = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(&copy);
+        cmd.arg("--root").arg(state_root()).args(args);
+        run_captured(cmd, None)
+    };
     let id = bundle.id();
-    bundle.create(&id).assert_ok();
+    husk_copy(&["create", "--bundle", bundle.dir_str(), &id]).assert_ok();
     let pid = state(&id)["pid"].as_i64().unwrap();
-    let exe = fs::read_link(format!("/proc/{pid}/exe")).unwrap();
-    assert!(
-        exe.to_string_lossy().starts_with("/memfd:husk"),
-        "init's exe is {}",
-        exe.display()
-    );
+    let held = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open(format!("/proc/{pid}/exe"))
+        .unwrap();
+    husk_copy(&["start", &id]).assert_ok();
+    let reopened = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&held));
+    let wrote = fs::OpenOptions::new()
+        .append(true)
+        .open(&reopened)
+        .and_then(|mut f| f.write_all(b"\0"));
+    husk_copy(&["delete", "--force", &id]).assert_ok();
+    assert!(wrote.is_err(), "init's binary took a write");
+    assert_eq!(fs::read(&copy).unwrap(), before, "the host's husk changed");
 }
 
 #[test]

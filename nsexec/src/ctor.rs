@@ -16,6 +16,9 @@ use crate::{handoff, ns, procfs, sys, userns};
 const NEWUSER: u32 = libc::CLONE_NEWUSER as u32;
 const NEWTIME: u32 = libc::CLONE_NEWTIME as u32;
 
+// SAFETY: an .init_array entry is a plain `extern "C" fn()` taking nothing, which `nsexec` is;
+// the loader calls it once, before main, in a single-threaded process.
+#[allow(unsafe_code)]
 #[used]
 #[link_section = ".init_array"]
 static CONSTRUCTOR: extern "C" fn() = nsexec;

@@ -16,6 +16,7 @@
 //! is enough.
 //!
 //! [`INITPIPE_ENV`]: protocol::INITPIPE_ENV
+#![deny(unsafe_code)]
 
 mod ctor;
 mod decode;
@@ -28,6 +29,7 @@ pub mod parent;
 mod procfs;
 pub mod protocol;
 mod stackbuf;
+#[allow(unsafe_code)]
 mod sys;
 mod userns;
 

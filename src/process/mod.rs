@@ -16,6 +16,7 @@ pub mod personality;
 pub mod ps;
 pub mod rlimits;
 pub mod sched;
+pub mod sealed_exe;
 pub mod setup;
 pub mod spawn;
 pub mod user;

@@ -1,11 +1,11 @@
-//! The runtime's side of starting a container's init or a tenant: a sealed copy of husk, the
+//! The runtime's side of starting a container's init or a tenant: a sealed view of husk, the
 //! bootstrap message, the id maps when asked, and the wait until init is parked or the tenant
 //! has exec'd.
 
 use super::channel::{kind, Channel, ChannelError};
 use super::idmap;
 use crate::spec::IdMapping;
-use crate::sys::{fd, memfd, spawn, wait};
+use crate::sys::{fd, spawn, wait};
 use nsexec::protocol::{frame, INITPIPE_ENV};
 use nsexec::BootstrapSpec;
 use std::ffi::CString;
@@ -64,7 +64,7 @@ pub struct Child {
 }
 
 impl Child {
-    /// Starts `husk init` from a sealed copy of the husk binary `exe` (/proc/self/exe when
+    /// Starts `husk init` from a sealed view of the husk binary `exe` (/proc/self/exe when
     /// husk is the running program). The child finds fds
     /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo if
     /// there is one (a tenant has none), then the console socket if there is one.
@@ -86,8 +86,7 @@ impl Child {
         let above =
             |f: &OwnedFd| fd::dup_above(f, console_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(
-            &memfd::sealed_copy(exe)
-                .map_err(|e| SpawnError::Io("copy husk into a sealed memfd", e))?,
+            &super::sealed_exe::open(exe).map_err(|e| SpawnError::Io("seal the husk binary", e))?,
         )?;
         let (ours, theirs) = fd::socketpair().map_err(|e| SpawnError::Io("socketpair", e))?;
         let theirs = above(&theirs)?;
