@@ -16,22 +16,23 @@ pub fn inherit(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn fill(dir: &Path, file: &str) -> io::Result<()> {
+/// The value `dir` ends up with, after filling it (and its ancestors) from above if empty;
+/// None where the file does not exist.
+fn fill(dir: &Path, file: &str) -> io::Result<Option<String>> {
     let path = dir.join(file);
     let current = match fs::read_to_string(&path) {
         Ok(v) => v,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
     if !current.trim().is_empty() {
-        return Ok(());
+        return Ok(Some(current.trim().to_owned()));
     }
-    let Some(parent) = dir.parent() else {
-        return Ok(());
+    let Some(value) = dir.parent().map(|p| fill(p, file)).transpose()?.flatten() else {
+        return Ok(None);
     };
-    fill(parent, file)?;
-    let value = fs::read_to_string(parent.join(file))?;
-    fs::write(&path, value.trim())
+    fs::write(&path, &value)?;
+    Ok(Some(value))
 }
 
 #[cfg(test)]

@@ -202,6 +202,9 @@ impl Cgroup {
     }
 
     fn create_one(&mut self, dir: &Path) -> Result<(), CgroupError> {
+        if !dir.exists() {
+            return self.make(dir);
+        }
         let pids = procs_under(dir)?;
         if !pids.is_empty() {
             return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));

@@ -78,11 +78,19 @@ pub(super) fn create_with(
         child: None,
     };
     let dir = undo.dir.as_ref().expect("armed");
-    dir.record(&Footprint::planned(&placement))?;
+    let planned = Footprint::planned(&placement);
+    dir.record(&planned)?;
     if opts.notify_socket.is_some() {
         notify::setup(&mut spec, dir)?;
     }
-    let saved = build(opts, &bundle, spec, placement, console, &mut undo)?;
+    let saved = build(
+        opts,
+        &bundle,
+        spec,
+        (placement, planned),
+        console,
+        &mut undo,
+    )?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })
 }
@@ -91,7 +99,7 @@ fn build(
     opts: &CreateOptions,
     bundle: &Path,
     spec: Spec,
-    placement: Placement,
+    (placement, planned): (Placement, Footprint),
     console: Option<OwnedFd>,
     undo: &mut Undo,
 ) -> Result<Saved, ContainerError> {
@@ -131,7 +139,11 @@ fn build(
             undo.cgroup.insert(cgroup).clone()
         }
     };
-    dir.record(&Footprint::made(&cgroup))?;
+    // Usually every directory was missing, and the record already says what was made.
+    let made = Footprint::made(&cgroup);
+    if made != planned {
+        dir.record(&made)?;
+    }
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     cgroup.apply(&resources)?;
     if !rootless && !cgroup.apply_devices(&rules)? {

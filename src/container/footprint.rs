@@ -6,7 +6,7 @@ use crate::cgroups::{Cgroup, Placement};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Footprint {
     /// `dirs`: where the container's processes are found; `created`: what is removed again;
     /// `unit`: the systemd unit that is stopped again.
