@@ -2,6 +2,9 @@
 
 mod cli;
 
+#[global_allocator]
+static ALLOCATOR: husk::sys::alloc::Recycling = husk::sys::alloc::Recycling::new();
+
 fn main() {
     if let Some(sock) = nsexec::init_socket() {
         husk::container::init::run(sock);

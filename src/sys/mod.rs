@@ -1,6 +1,7 @@
 //! Thin safe wrappers over libc: the one place `unsafe` lives. Each wrapper returns
 //! `std::io::Result` and callers add the context (which path, which field) in their own errors.
 
+pub mod alloc;
 pub mod bpf;
 pub mod caps;
 #[cfg(test)]
