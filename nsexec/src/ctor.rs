@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use crate::decode::{decode, message_len, Bootstrap, DecodeError};
 use crate::fail::{Fail, Subject};
 use crate::frame::{read_exact, write_all, write_frame};
-use crate::protocol::{frame, INITPIPE_ENV, MAX_BOOTSTRAP, NLMSG_HDRLEN};
+use crate::protocol::{Frame, INITPIPE_ENV, MAX_BOOTSTRAP, NLMSG_HDRLEN};
 use crate::stackbuf::to_cstr;
 use crate::{handoff, ns, procfs, sys, userns};
 
@@ -123,7 +123,7 @@ fn oom_score_adj(adj: i32, rootless: bool) -> Result<(), Fail<'static>> {
 
 fn report(sock: RawFd, fail: &Fail<'_>) {
     if let Some(line) = fail.line() {
-        _ = write_frame(sock, frame::ERROR, line.as_bytes());
+        _ = write_frame(sock, Frame::Error, line.as_bytes());
     }
 }
 

@@ -5,37 +5,44 @@
 use std::io::{self, ErrorKind};
 use std::os::fd::RawFd;
 
-use crate::protocol::FRAME_HDRLEN;
+use crate::protocol::{Frame, FRAME_HDRLEN};
 use crate::sys::{self, Errno};
 
 /// Writes one frame, retrying short writes and EINTR.
-pub fn write_frame(fd: RawFd, ty: u32, payload: &[u8]) -> io::Result<()> {
+pub fn write_frame(fd: RawFd, kind: Frame, payload: &[u8]) -> io::Result<()> {
     let len = u32::try_from(payload.len()).map_err(|_| io::Error::from(ErrorKind::InvalidInput))?;
     let mut header = [0u8; FRAME_HDRLEN];
     let (ty_bytes, len_bytes) = header.split_at_mut(4);
-    ty_bytes.copy_from_slice(&ty.to_ne_bytes());
+    ty_bytes.copy_from_slice(&(kind as u32).to_ne_bytes());
     len_bytes.copy_from_slice(&len.to_ne_bytes());
     write_all(fd, &header)?;
     write_all(fd, payload)
 }
 
-/// Reads one frame into `buf` and returns its type and payload length.
+/// Reads one frame into `buf` and returns its kind and payload length.
 ///
-/// Fails with `UnexpectedEof` if the peer hangs up, and with `InvalidData` if the payload does not
-/// fit `buf`, in which case the stream is no longer at a frame boundary.
-pub fn read_frame(fd: RawFd, buf: &mut [u8]) -> io::Result<(u32, usize)> {
+/// Fails with `UnexpectedEof` if the peer hangs up, and with `InvalidData` if the kind is
+/// unknown or the payload does not fit `buf`, in which case the stream is no longer at a
+/// frame boundary.
+pub fn read_frame(fd: RawFd, buf: &mut [u8]) -> io::Result<(Frame, usize)> {
+    let (kind, len) = read_header(fd)?;
+    let payload = buf.get_mut(..len).ok_or_else(invalid)?;
+    read_exact(fd, payload)?;
+    Ok((kind, len))
+}
+
+/// Reads a frame header: the kind and the length of the payload that follows.
+pub fn read_header(fd: RawFd) -> io::Result<(Frame, usize)> {
     let mut header = [0u8; FRAME_HDRLEN];
     read_exact(fd, &mut header)?;
     let [t0, t1, t2, t3, l0, l1, l2, l3] = header;
-    let ty = u32::from_ne_bytes([t0, t1, t2, t3]);
+    let kind = Frame::from_wire(u32::from_ne_bytes([t0, t1, t2, t3])).ok_or_else(invalid)?;
     let len = usize::try_from(u32::from_ne_bytes([l0, l1, l2, l3])).map_err(|_| invalid())?;
-    let payload = buf.get_mut(..len).ok_or_else(invalid)?;
-    read_exact(fd, payload)?;
-    Ok((ty, len))
+    Ok((kind, len))
 }
 
 /// Reads exactly `buf.len()` bytes, retrying short reads and EINTR.
-pub(crate) fn read_exact(fd: RawFd, mut buf: &mut [u8]) -> io::Result<()> {
+pub fn read_exact(fd: RawFd, mut buf: &mut [u8]) -> io::Result<()> {
     while !buf.is_empty() {
         match sys::read(fd, buf) {
             Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),

@@ -10,7 +10,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use crate::decode::Bootstrap;
 use crate::fail::{Fail, Subject};
 use crate::frame::{read_exact, write_all, write_frame};
-use crate::protocol::frame;
+use crate::protocol::Frame;
 use crate::sys;
 
 /// Kinds that a process enters only through its children: setns and unshare change just what
@@ -57,6 +57,6 @@ fn wait_for_release(wait_end: OwnedFd) -> Result<(), Fail<'static>> {
 }
 
 fn send_pid(sock: RawFd, pid: libc::pid_t) -> Result<(), Fail<'static>> {
-    write_frame(sock, frame::PID, &pid.to_ne_bytes())
+    write_frame(sock, Frame::Pid, &pid.to_ne_bytes())
         .map_err(Fail::io("send pid", Subject::Nothing))
 }

@@ -36,4 +36,4 @@ mod userns;
 pub use ctor::init_socket;
 pub use decode::{decode, Bootstrap, DecodeError, NsPath};
 pub use encode::{encode, BootstrapSpec};
-pub use frame::{read_frame, write_frame};
+pub use frame::{read_exact, read_frame, read_header, write_frame};

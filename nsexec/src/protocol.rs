@@ -25,17 +25,53 @@ pub const ATTR_TIMENS_OFFSETS: u16 = 27284;
 /// written (an unprivileged parent cannot open /proc/PID/uid_map of a non-dumpable process).
 pub const ATTR_ROOTLESS: u16 = 27285;
 
-/// Frame types.
-pub mod frame {
+/// Every kind of frame on the init socket, in one list for both crates: nsexec's own during
+/// the bootstrap (below 16), then the runtime's and init's once `main` runs.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame {
     /// init -> parent: the user namespace exists, write its uid_map/gid_map now.
-    pub const MAPS_PLEASE: u32 = 1;
+    MapsPlease = 1,
     /// parent -> init: the id maps are written.
-    pub const MAPS_DONE: u32 = 2;
-    /// init -> parent: payload is the i32 pid (in the parent's pid namespace) of the container's
-    /// init, the process that returns into `main`.
-    pub const PID: u32 = 3;
+    MapsDone = 2,
+    /// init -> parent: payload is the i32 pid (in the parent's pid namespace) of the
+    /// container's init, the process that returns into `main`.
+    Pid = 3,
     /// either way: payload is a UTF-8 error line; the sender gives up after sending it.
-    pub const ERROR: u32 = 4;
+    Error = 4,
+    /// parent -> init: the `InitConfig` JSON.
+    Config = 16,
+    /// init -> parent: run the prestart and createRuntime hooks now.
+    Hooks = 17,
+    /// parent -> init: the hooks ran, or the seccomp listener reached its agent.
+    HooksDone = 18,
+    /// init -> parent: set up and parked until `start`.
+    Ready = 19,
+    /// init -> parent: like Error, for an executable that does not exist (exit status 127).
+    NotFound = 20,
+    /// init -> parent: no body; the seccomp user-notification listener follows (one byte with
+    /// SCM_RIGHTS) for the runtime to hand to `listenerPath`.
+    SeccompListener = 21,
+}
+
+impl Frame {
+    const ALL: [Frame; 10] = [
+        Frame::MapsPlease,
+        Frame::MapsDone,
+        Frame::Pid,
+        Frame::Error,
+        Frame::Config,
+        Frame::Hooks,
+        Frame::HooksDone,
+        Frame::Ready,
+        Frame::NotFound,
+        Frame::SeccompListener,
+    ];
+
+    /// The kind a frame header's number names, if any.
+    pub fn from_wire(n: u32) -> Option<Frame> {
+        Frame::ALL.into_iter().find(|f| *f as u32 == n)
+    }
 }
 
 /// Largest bootstrap message accepted; anything longer is malformed.

@@ -7,7 +7,7 @@ use std::os::fd::RawFd;
 
 use crate::fail::{Fail, Subject};
 use crate::frame::{read_frame, write_frame};
-use crate::protocol::frame;
+use crate::protocol::Frame;
 use crate::sys;
 
 const NEWUSER: u32 = libc::CLONE_NEWUSER as u32;
@@ -26,13 +26,13 @@ pub fn create(sock: RawFd, rootless: bool) -> Result<(), Fail<'static>> {
 }
 
 fn request_maps(sock: RawFd) -> Result<(), Fail<'static>> {
-    write_frame(sock, frame::MAPS_PLEASE, &[])
+    write_frame(sock, Frame::MapsPlease, &[])
         .map_err(Fail::io("send maps request", Subject::Nothing))?;
     let mut payload = [0u8; 4096];
     match read_frame(sock, &mut payload) {
-        Ok((frame::MAPS_DONE, _)) => Ok(()),
-        Ok((frame::ERROR, _)) => Err(Fail::ParentGaveUp),
-        Ok((ty, _)) => Err(Fail::UnexpectedFrame(ty)),
+        Ok((Frame::MapsDone, _)) => Ok(()),
+        Ok((Frame::Error, _)) => Err(Fail::ParentGaveUp),
+        Ok((kind, _)) => Err(Fail::UnexpectedFrame(kind as u32)),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Fail::ParentGaveUp),
         Err(e) => Err(Fail::io("wait for maps", Subject::Nothing)(e)),
     }

@@ -18,11 +18,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
-use nsexec::protocol::{frame, INITPIPE_ENV, INIT_MSG};
+use nsexec::protocol::{Frame, INITPIPE_ENV, INIT_MSG};
 use nsexec::{encode, init_socket, parent, read_frame, write_frame, BootstrapSpec};
 
-/// Test-only frame type: the container's init describes itself.
-const FACTS: u32 = 100;
+/// The frame the test's container init describes itself in, where husk's init says it is set up.
+const FACTS: Frame = Frame::Ready;
 
 const NEWUSER: u32 = libc::CLONE_NEWUSER as u32;
 const NEWNS: u32 = libc::CLONE_NEWNS as u32;
@@ -195,17 +195,17 @@ fn start_as(launch: Launch, msg: &[u8], maps: Maps) -> Result<Init, Failed> {
     let mut buf = [0u8; 4096];
     let pid = loop {
         match read_frame(sock.as_raw_fd(), &mut buf) {
-            Ok((frame::MAPS_PLEASE, _)) => {
+            Ok((Frame::MapsPlease, _)) => {
                 let map_file = format!("/proc/{}/uid_map", spawned.id());
                 maps_owner = Some(fs::metadata(map_file).unwrap().uid());
                 answer_maps(&sock, &spawned, maps.take().unwrap());
             }
-            Ok((frame::PID, 4)) => break i32::from_ne_bytes(buf[..4].try_into().unwrap()),
-            Ok((frame::ERROR, len)) => {
+            Ok((Frame::Pid, 4)) => break i32::from_ne_bytes(buf[..4].try_into().unwrap()),
+            Ok((Frame::Error, len)) => {
                 let error = Some(String::from_utf8(buf[..len].to_vec()).unwrap());
                 return Err(failed(&mut spawned, error));
             }
-            Ok((ty, len)) => panic!("unexpected frame {ty} of {len} bytes"),
+            Ok((kind, len)) => panic!("unexpected frame {kind:?} of {len} bytes"),
             Err(_) => return Err(failed(&mut spawned, None)),
         }
     };
@@ -228,9 +228,9 @@ fn answer_maps(sock: &UnixStream, child: &Child, maps: Maps) {
             for file in ["uid_map", "gid_map"] {
                 fs::write(format!("/proc/{}/{file}", child.id()), map).unwrap();
             }
-            write_frame(fd, frame::MAPS_DONE, &[]).unwrap();
+            write_frame(fd, Frame::MapsDone, &[]).unwrap();
         }
-        Maps::Refuse => write_frame(fd, frame::ERROR, b"test: no maps for you").unwrap(),
+        Maps::Refuse => write_frame(fd, Frame::Error, b"test: no maps for you").unwrap(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! (a process joining a running container) takes the same path with only the credentials.
 
 use super::init_config::{InitConfig, Launch, TenantConfig};
-use crate::process::channel::{kind, Channel, ChannelError};
+use crate::process::channel::{Channel, ChannelError, Frame};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError};
 use crate::process::setup::Filter;
@@ -69,9 +69,9 @@ pub fn run(sock: RawFd) -> ! {
     let Err(e) = launch(&chan, &mut fifo);
     let not_found = matches!(&e, InitError::Process(p) if p.is_not_found());
     let kind = if not_found {
-        kind::NOT_FOUND
+        Frame::NotFound
     } else {
-        kind::ERROR
+        Frame::Error
     };
     let told = match fifo {
         // After start, `husk start` reads the fifo, not the socket.
@@ -90,7 +90,7 @@ fn fail_early(e: io::Error) -> ! {
 }
 
 fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
-    match chan.expect_json(kind::CONFIG)? {
+    match chan.expect_json(Frame::Config)? {
         Launch::Init(cfg) => init(chan, *cfg, fifo),
         Launch::Tenant(cfg) => tenant(chan, &cfg),
     }
@@ -131,8 +131,8 @@ fn compile<'a>(
 
 /// The runtime passes the listener on to its agent and says when that is done.
 fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
-    chan.send_fd(kind::SECCOMP_LISTENER, fd.as_fd())
-        .and_then(|()| chan.expect(kind::HOOKS_DONE))
+    chan.send_fd(Frame::SeccompListener, fd.as_fd())
+        .and_then(|()| chan.expect(Frame::HooksDone))
         .map(drop)
         .map_err(|e| io::Error::other(e.to_string()))
 }
@@ -152,8 +152,8 @@ fn init(
     }
     rootfs::prepare(spec, &cfg.rootfs, idmapped_trees(chan, spec)?)?;
     if needs_runtime_hooks(spec) {
-        chan.send(kind::HOOKS, &[])?;
-        chan.expect(kind::HOOKS_DONE)?;
+        chan.send(Frame::Hooks, &[])?;
+        chan.expect(Frame::HooksDone)?;
     }
     let hooks = spec.hooks.clone().unwrap_or_default();
     hooks::run(
@@ -181,7 +181,7 @@ fn init(
         cfg.no_new_keyring,
         filter,
     )?;
-    chan.send(kind::READY, &[])?;
+    chan.send(Frame::Ready, &[])?;
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
     cfg.state.status = Status::Created;
     hooks::run(

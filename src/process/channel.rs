@@ -1,32 +1,14 @@
 //! Messages between the runtime and the container's init after the bootstrap: the frames of
 //! `nsexec::protocol`, with JSON bodies where there is structure to carry.
 
-use nsexec::protocol::{frame, FRAME_HDRLEN};
+pub use nsexec::protocol::Frame;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
 use std::io;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-
-/// Frame types after the bootstrap; the values below 16 belong to nsexec.
-pub mod kind {
-    /// parent -> init: the `InitConfig` JSON.
-    pub const CONFIG: u32 = 16;
-    /// init -> parent: run the prestart and createRuntime hooks now.
-    pub const HOOKS: u32 = 17;
-    /// parent -> init: the hooks ran, or the seccomp listener reached its agent.
-    pub const HOOKS_DONE: u32 = 18;
-    /// init -> parent: set up and parked until `start`.
-    pub const READY: u32 = 19;
-    /// init -> parent: like ERROR, for an executable that does not exist (exit status 127).
-    pub const NOT_FOUND: u32 = 20;
-    /// init -> parent: no body; the seccomp user-notification listener follows (one byte
-    /// with SCM_RIGHTS) for the runtime to hand to `listenerPath`.
-    pub const SECCOMP_LISTENER: u32 = 21;
-    pub use nsexec::protocol::frame::ERROR;
-}
 
 /// The InitConfig carries config.json about twice (the spec, and its annotations again in the
 /// state): the largest config husk reads still fits; more is a broken peer.
@@ -39,7 +21,7 @@ pub enum ChannelError {
     Peer(String),
     /// Init could not find the executable; the text says which.
     NotFound(String),
-    Unexpected(u32),
+    Unexpected(Frame),
     Json(String),
 }
 
@@ -51,7 +33,7 @@ impl fmt::Display for ChannelError {
             }
             ChannelError::Io(e) => write!(f, "init channel: {e}"),
             ChannelError::Peer(text) | ChannelError::NotFound(text) => f.write_str(text),
-            ChannelError::Unexpected(k) => write!(f, "init channel: unexpected message {k}"),
+            ChannelError::Unexpected(k) => write!(f, "init channel: unexpected message {k:?}"),
             ChannelError::Json(e) => write!(f, "init channel: {e}"),
         }
     }
@@ -62,7 +44,7 @@ impl std::error::Error for ChannelError {}
 pub struct Channel(pub UnixStream);
 
 impl Channel {
-    pub fn send(&self, kind: u32, payload: &[u8]) -> Result<(), ChannelError> {
+    pub fn send(&self, kind: Frame, payload: &[u8]) -> Result<(), ChannelError> {
         nsexec::write_frame(self.0.as_raw_fd(), kind, payload).map_err(ChannelError::Io)
     }
 
@@ -71,12 +53,12 @@ impl Channel {
         (&self.0).write_all(bytes).map_err(ChannelError::Io)
     }
 
-    pub fn send_json(&self, kind: u32, value: &impl Serialize) -> Result<(), ChannelError> {
+    pub fn send_json(&self, kind: Frame, value: &impl Serialize) -> Result<(), ChannelError> {
         self.send(kind, &crate::spec::to_json(value))
     }
 
     /// An empty frame of `kind`, then `fd` (one byte with SCM_RIGHTS).
-    pub fn send_fd(&self, kind: u32, fd: BorrowedFd<'_>) -> Result<(), ChannelError> {
+    pub fn send_fd(&self, kind: Frame, fd: BorrowedFd<'_>) -> Result<(), ChannelError> {
         self.send(kind, &[])?;
         crate::sys::fd::send_fds(&self.0, &[fd.as_raw_fd()], &[0]).map_err(ChannelError::Io)
     }
@@ -89,14 +71,8 @@ impl Channel {
 
     /// The next frame; an ERROR frame becomes `ChannelError::Peer`. The body is read up to
     /// the header's length (nsexec's reader takes a fixed buffer, as it may not allocate).
-    pub fn recv(&self) -> Result<(u32, Vec<u8>), ChannelError> {
-        let mut header = [0u8; FRAME_HDRLEN];
-        (&self.0)
-            .read_exact(&mut header)
-            .map_err(ChannelError::Io)?;
-        let (kind_bytes, len_bytes) = header.split_at(4);
-        let kind = u32::from_ne_bytes(kind_bytes.try_into().expect("4 bytes"));
-        let len = u32::from_ne_bytes(len_bytes.try_into().expect("4 bytes")) as usize;
+    pub fn recv(&self) -> Result<(Frame, Vec<u8>), ChannelError> {
+        let (kind, len) = nsexec::read_header(self.0.as_raw_fd()).map_err(ChannelError::Io)?;
         if len > MAX_FRAME {
             return Err(ChannelError::Io(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -108,27 +84,25 @@ impl Channel {
         while body.len() < len {
             let at = body.len();
             body.resize(len.min(at + (1 << 20)), 0);
-            (&self.0)
-                .read_exact(&mut body[at..])
-                .map_err(ChannelError::Io)?;
+            nsexec::read_exact(self.0.as_raw_fd(), &mut body[at..]).map_err(ChannelError::Io)?;
         }
         let text = || String::from_utf8_lossy(&body).into_owned();
         match kind {
-            frame::ERROR => Err(ChannelError::Peer(text())),
-            kind::NOT_FOUND => Err(ChannelError::NotFound(text())),
+            Frame::Error => Err(ChannelError::Peer(text())),
+            Frame::NotFound => Err(ChannelError::NotFound(text())),
             _ => Ok((kind, body)),
         }
     }
 
     /// The next frame, which must be of `kind`.
-    pub fn expect(&self, kind: u32) -> Result<Vec<u8>, ChannelError> {
+    pub fn expect(&self, kind: Frame) -> Result<Vec<u8>, ChannelError> {
         match self.recv()? {
             (k, body) if k == kind => Ok(body),
             (k, _) => Err(ChannelError::Unexpected(k)),
         }
     }
 
-    pub fn expect_json<T: DeserializeOwned>(&self, kind: u32) -> Result<T, ChannelError> {
+    pub fn expect_json<T: DeserializeOwned>(&self, kind: Frame) -> Result<T, ChannelError> {
         crate::spec::from_json(&self.expect(kind)?).map_err(|e| ChannelError::Json(e.to_string()))
     }
 }

@@ -2,11 +2,11 @@
 //! bootstrap message, the id maps when asked, and the wait until init is parked or the tenant
 //! has exec'd.
 
-use super::channel::{kind, Channel, ChannelError};
+use super::channel::{Channel, ChannelError, Frame};
 use super::idmap;
 use crate::spec::IdMapping;
 use crate::sys::{fd, spawn, wait};
-use nsexec::protocol::{frame, INITPIPE_ENV};
+use nsexec::protocol::INITPIPE_ENV;
 use nsexec::BootstrapSpec;
 use std::ffi::CString;
 use std::fmt;
@@ -124,17 +124,17 @@ impl Child {
         self.chan.send_raw(&nsexec::encode(b))?;
         let pid = loop {
             match self.chan.recv()? {
-                (frame::MAPS_PLEASE, _) => {
+                (Frame::MapsPlease, _) => {
                     let m = maps
                         .as_ref()
                         .ok_or(SpawnError::Channel(ChannelError::Unexpected(
-                            frame::MAPS_PLEASE,
+                            Frame::MapsPlease,
                         )))?;
                     idmap::write(self.first, m.uids, m.gids)
                         .map_err(|e| SpawnError::Io("id maps", e))?;
-                    self.chan.send(frame::MAPS_DONE, &[])?;
+                    self.chan.send(Frame::MapsDone, &[])?;
                 }
-                (frame::PID, body) => break pid_from(&body)?,
+                (Frame::Pid, body) => break pid_from(&body)?,
                 (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
         };
@@ -156,7 +156,7 @@ impl Child {
             rootless: !crate::sys::ids::is_root(),
         };
         self.chan.send_raw(&nsexec::encode(&b))?;
-        self.chan.expect(frame::MAPS_PLEASE)?;
+        self.chan.expect(Frame::MapsPlease)?;
         idmap::write(self.first, maps.uids, maps.gids).map_err(|e| SpawnError::Io("id maps", e))?;
         let path = format!("/proc/{}/ns/user", self.first);
         crate::sys::fs::openat(None, Path::new(&path), libc::O_RDONLY, 0)
@@ -174,7 +174,7 @@ impl Child {
         mut on_hooks: impl FnMut() -> Result<(), String>,
         mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
     ) -> Result<(), SpawnError> {
-        self.chan.send_json(kind::CONFIG, cfg)?;
+        self.chan.send_json(Frame::Config, cfg)?;
         if !trees.is_empty() {
             let fds: Vec<RawFd> = trees.iter().map(|t| t.as_raw_fd()).collect();
             fd::send_fds(&self.chan.0, &fds, &[0])
@@ -182,9 +182,9 @@ impl Child {
         }
         loop {
             match self.chan.recv()? {
-                (kind::SECCOMP_LISTENER, _) => self.answer(on_listener(self.chan.recv_fd()?))?,
-                (kind::HOOKS, _) => self.answer(on_hooks())?,
-                (kind::READY, _) => return Ok(()),
+                (Frame::SeccompListener, _) => self.answer(on_listener(self.chan.recv_fd()?))?,
+                (Frame::Hooks, _) => self.answer(on_hooks())?,
+                (Frame::Ready, _) => return Ok(()),
                 (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
         }
@@ -198,14 +198,14 @@ impl Child {
         cfg: &impl serde::Serialize,
         mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
     ) -> Result<(), SpawnError> {
-        self.chan.send_json(kind::CONFIG, cfg)?;
+        self.chan.send_json(Frame::Config, cfg)?;
         loop {
             match self.chan.recv() {
                 Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
                     return Ok(())
                 }
                 Err(e) => return Err(e.into()),
-                Ok((kind::SECCOMP_LISTENER, _)) => {
+                Ok((Frame::SeccompListener, _)) => {
                     self.answer(on_listener(self.chan.recv_fd()?))?
                 }
                 Ok((k, _)) => return Err(ChannelError::Unexpected(k).into()),
@@ -216,9 +216,9 @@ impl Child {
     /// The child waits for the runtime's word after a request: DONE, or the error's text.
     fn answer(&self, result: Result<(), String>) -> Result<(), SpawnError> {
         match result {
-            Ok(()) => Ok(self.chan.send(kind::HOOKS_DONE, &[])?),
+            Ok(()) => Ok(self.chan.send(Frame::HooksDone, &[])?),
             Err(text) => {
-                let _ = self.chan.send(kind::ERROR, text.as_bytes());
+                let _ = self.chan.send(Frame::Error, text.as_bytes());
                 Err(ChannelError::Peer(text).into())
             }
         }
@@ -238,6 +238,6 @@ impl Child {
 fn pid_from(body: &[u8]) -> Result<libc::pid_t, SpawnError> {
     let bytes: [u8; 4] = body
         .try_into()
-        .map_err(|_| ChannelError::Unexpected(frame::PID))?;
+        .map_err(|_| ChannelError::Unexpected(Frame::Pid))?;
     Ok(libc::pid_t::from_ne_bytes(bytes))
 }

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let chan = Channel(ours);
     while let Ok((kind, _)) = chan.recv() {
-        if kind == husk::process::channel::kind::CONFIG {
+        if kind == husk::process::channel::Frame::Config {
             break;
         }
     }
