@@ -10,7 +10,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 const STATE_FILE: &str = "state.json";
-pub const FIFO: &str = "exec.fifo";
+const FIFO: &str = "exec.fifo";
 const FOOTPRINT: &str = "footprint.json";
 
 /// An open, locked state directory. The lock is held for as long as the value lives.
@@ -72,6 +72,10 @@ impl StateDir {
 
     pub fn fifo(&self) -> PathBuf {
         self.path.join(FIFO)
+    }
+
+    pub fn parked(&self) -> bool {
+        parked(&self.path)
     }
 
     /// Writes the state file atomically, so a reader never sees half of it.
@@ -154,4 +158,9 @@ pub fn load(dir: &Path) -> Result<Saved, ContainerError> {
     })?;
     crate::spec::from_json(&text)
         .map_err(|e| ContainerError::io("parse", &file, io::Error::other(e)))
+}
+
+/// Whether the container in state dir `dir` is still parked on its exec fifo (created).
+pub fn parked(dir: &Path) -> bool {
+    dir.join(FIFO).exists()
 }

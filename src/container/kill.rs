@@ -17,7 +17,7 @@ impl Container {
 /// Signals container `id` under `root` without waiting for its lock.
 pub fn kill(root: &Path, id: &str, sig: libc::c_int, all: bool) -> Result<(), ContainerError> {
     let (path, saved) = dir::peek(root, id)?;
-    signal(&saved, saved.status(&path), sig, all)
+    signal(&saved, saved.status(super::dir::parked(&path)), sig, all)
 }
 
 fn signal(

@@ -59,7 +59,7 @@ impl Container {
     }
 
     pub fn status(&self) -> Status {
-        self.saved.status(&self.dir.path)
+        self.saved.status(self.dir.parked())
     }
 
     pub fn state(&self) -> State {
@@ -82,7 +82,7 @@ pub fn list(root: &Path) -> (Vec<State>, Vec<String>) {
     let mut unreadable = Vec::new();
     for e in entries.flatten().filter(|e| e.path().is_dir()) {
         match dir::load(&e.path()) {
-            Ok(saved) => states.push(saved.state(saved.status(&e.path()))),
+            Ok(saved) => states.push(saved.state(saved.status(dir::parked(&e.path())))),
             Err(_) if !e.path().exists() => {}
             Err(err) => unreadable.push(format!(
                 "load container {}: {}",
@@ -112,5 +112,5 @@ pub fn ps_table(root: &Path, id: &str, args: &[String]) -> Result<String, Contai
 /// The state of one container, read without waiting for its lock.
 pub fn state(root: &Path, id: &str) -> Result<State, ContainerError> {
     let (path, saved) = dir::peek(root, id)?;
-    Ok(saved.state(saved.status(&path)))
+    Ok(saved.state(saved.status(dir::parked(&path))))
 }

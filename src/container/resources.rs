@@ -78,7 +78,7 @@ pub fn events(
             saved.cgroup.stats_json()
         )
     };
-    if saved.status(&path) == Status::Stopped {
+    if saved.status(super::dir::parked(&path)) == Status::Stopped {
         return Err(ContainerError::NotRunning(id.into()));
     }
     let Some(interval) = interval else {

@@ -4,7 +4,7 @@
 use crate::cgroups::Cgroup;
 use crate::spec::{Spec, State, Status, OCI_VERSION};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Saved {
@@ -22,14 +22,15 @@ pub struct Saved {
 }
 
 impl Saved {
-    pub fn status(&self, dir: &Path) -> Status {
+    /// `parked`: whether the state dir still holds the exec fifo, which init opens on start.
+    pub fn status(&self, parked: bool) -> Status {
         if !self.alive() {
             return Status::Stopped;
         }
         if self.cgroup.is_frozen() {
             return Status::Paused;
         }
-        if dir.join(super::dir::FIFO).exists() {
+        if parked {
             return Status::Created;
         }
         Status::Running
