@@ -7,6 +7,7 @@ pub mod console;
 pub mod cwd;
 pub mod error;
 pub mod exec;
+pub mod fds;
 pub mod hooks;
 pub mod idmap;
 pub mod keyring;

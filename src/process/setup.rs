@@ -3,7 +3,7 @@
 
 use super::caps::{self, CapSets};
 use super::error::ProcessError;
-use super::{cwd, exec, keyring, lookpath, personality, rlimits, sched, user};
+use super::{cwd, fds, keyring, lookpath, personality, rlimits, sched, user};
 use crate::spec::{Capabilities, Personality, Process};
 use crate::sys::caps as sys_caps;
 use crate::sys::proc as sys_proc;
@@ -56,7 +56,7 @@ pub fn prepare(
     no_new_keyring: bool,
     mut seccomp: Option<Filter<'_>>,
 ) -> Result<Prepared, ProcessError> {
-    exec::close_stray_fds(keep_fds)?;
+    fds::close_stray_fds(keep_fds)?;
     rlimits::apply(&process.rlimits)?;
     sched::apply(process)?;
     if !no_new_keyring {

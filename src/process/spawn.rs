@@ -77,7 +77,7 @@ impl Child {
         let sock_fd = 3 + preserve_fds;
         let fifo_fd = sock_fd + 1;
         let console_fd = fifo_fd + i32::from(fifo.is_some());
-        super::exec::close_stray_fds(preserve_fds).map_err(|e| {
+        super::fds::close_stray_fds(preserve_fds).map_err(|e| {
             SpawnError::Io(
                 "mark inherited fds close-on-exec",
                 io::Error::other(e.to_string()),
