@@ -202,37 +202,47 @@ impl Cgroup {
     }
 
     fn create_one(&mut self, dir: &Path) -> Result<(), CgroupError> {
-        if !dir.exists() {
-            return self.make(dir);
+        if !self.make_dir(dir)? {
+            let pids = procs_under(dir)?;
+            if !pids.is_empty() {
+                return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));
+            }
+            if freezer::frozen_at(dir) {
+                return Err(CgroupError::Frozen(dir.to_path_buf()));
+            }
         }
-        let pids = procs_under(dir)?;
-        if !pids.is_empty() {
-            return Err(CgroupError::NotEmpty(dir.to_path_buf(), pids.len()));
-        }
-        if freezer::frozen_at(dir) {
-            return Err(CgroupError::Frozen(dir.to_path_buf()));
-        }
-        self.make(dir)
+        self.ready(dir)
     }
 
     /// Moves `pid` into a cgroup that may already hold it (a systemd unit's), making it in
     /// the hierarchies where it does not exist yet.
     fn join(&mut self, pid: libc::pid_t) -> Result<(), CgroupError> {
         for dir in self.dirs.clone() {
-            self.make(&dir)?;
+            self.make_dir(&dir)?;
+            self.ready(&dir)?;
         }
         self.add(pid)
     }
 
-    /// Makes `dir` and every missing level above it, recording each so that a failure
-    /// removes all of them again, and readies it for processes.
-    fn make(&mut self, dir: &Path) -> Result<(), CgroupError> {
-        let mut missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.exists()).collect();
-        missing.reverse();
-        for level in missing {
-            fs::create_dir(level).map_err(|e| CgroupError::io("create", level, e))?;
-            self.created.push(level.to_path_buf());
+    /// Makes `dir` and every missing level above it, recording each so that a failure removes
+    /// all of them again; false if `dir` existed. mkdir comes first: on a fresh container it
+    /// is all that is needed, without a lookup of every level.
+    fn make_dir(&mut self, dir: &Path) -> Result<bool, CgroupError> {
+        match (fs::create_dir(dir), dir.parent()) {
+            (Ok(()), _) => {}
+            (Err(e), _) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            (Err(e), Some(parent)) if e.kind() == io::ErrorKind::NotFound => {
+                self.make_dir(parent)?;
+                fs::create_dir(dir).map_err(|e| CgroupError::io("create", dir, e))?;
+            }
+            (Err(e), _) => return Err(CgroupError::io("create", dir, e)),
         }
+        self.created.push(dir.to_path_buf());
+        Ok(true)
+    }
+
+    /// Readies a directory for processes.
+    fn ready(&self, dir: &Path) -> Result<(), CgroupError> {
         if self.is_v2() {
             enable_controllers(dir);
         }
