@@ -9,6 +9,7 @@ pub struct ReadmeDoctests;
 
 pub mod cgroups;
 pub mod container;
+pub mod criu;
 pub mod log;
 pub mod process;
 pub mod procfs;
