@@ -11,6 +11,7 @@ mod kill;
 mod list;
 mod pause;
 mod ps;
+mod restore;
 mod resume;
 mod run;
 mod spec;
@@ -199,6 +200,7 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
         "update" => update::run(g, rest),
         "events" => events::run(g, rest),
         "checkpoint" => checkpoint::run(g, rest),
+        "restore" => restore::run(g, rest),
         "help" => help_topic(g, rest),
         // runc's wording and code, which scripts probing for a command read.
         _ => Err(Failure {

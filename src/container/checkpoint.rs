@@ -27,13 +27,10 @@ impl Container {
     /// Dumps the container; unless `leave_running` or `pre_dump`, CRIU ends its processes
     /// (the caller then deletes it, as runc does).
     pub fn checkpoint(&self, opts: &CheckpointOptions) -> Result<(), ContainerError> {
-        match self.status() {
-            s @ (Status::Created | Status::Stopped) => {
-                return Err(ContainerError::Config(format!(
-                    "Container cannot be checkpointed in {s} state"
-                )))
-            }
-            _ => {}
+        if let s @ (Status::Created | Status::Stopped) = self.status() {
+            return Err(ContainerError::Config(format!(
+                "Container cannot be checkpointed in {s} state"
+            )));
         }
         let c = &opts.criu;
         let binary = c.binary()?;

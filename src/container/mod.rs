@@ -24,6 +24,7 @@ mod kill;
 mod notify;
 mod owner;
 mod resources;
+mod restore;
 mod run;
 pub mod saved;
 mod start;
@@ -40,6 +41,7 @@ pub use features::features;
 pub use images::CriuOptions;
 pub use kill::kill;
 pub use resources::{events, pause};
+pub use restore::{restore, restore_foreground, RestoreOptions};
 pub use run::run;
 pub use tenant::TenantBuilder;
 
