@@ -46,7 +46,7 @@ impl Container {
         } else {
             Kind::Dump
         };
-        let swrk = Swrk::start(&binary, &[]).map_err(|e| ContainerError::Criu(e, None))?;
+        let swrk = Swrk::start(&binary, &[], false).map_err(|e| ContainerError::Criu(e, None))?;
         let mut status_fd = opts.status_fd.filter(|_| c.lazy_pages);
         let mut on = |script: &str, _: i32, _| {
             if let Some(fd) = status_fd.take().filter(|_| script == "status-ready") {
@@ -187,7 +187,7 @@ fn check_features(binary: &Path, opts: &CheckpointOptions) -> Result<(), Contain
         mem_track: opts.pre_dump,
         lazy_pages: lazy,
     };
-    let swrk = Swrk::start(binary, &[]).map_err(|e| ContainerError::Criu(e, None))?;
+    let swrk = Swrk::start(binary, &[], false).map_err(|e| ContainerError::Criu(e, None))?;
     let resp = swrk
         .call(&req, &mut |_, _, _| Ok(()))
         .map_err(|e| ContainerError::Criu(e, None))?;

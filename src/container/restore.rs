@@ -36,7 +36,7 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
     let mut undo = Undo::begin(&opts.create, &placement)?;
     let root = RootMount::new(&spec::rootfs_path(&spec, &bundle), &opts.create.id)?;
     let swrk =
-        Swrk::start(&binary, &namespaces.fds()).map_err(|e| ContainerError::Criu(e, None))?;
+        Swrk::start(&binary, &namespaces.fds(), true).map_err(|e| ContainerError::Criu(e, None))?;
     let linux = spec.linux.clone().unwrap_or_default();
     let rootless = opts.create.rootless.unwrap_or(!crate::sys::ids::is_root());
     let dir = undo.dir.as_ref().expect("armed");

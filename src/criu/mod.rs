@@ -8,6 +8,7 @@ use crate::sys::{fd, spawn, wait};
 use rpc::{Kind, Request, Response};
 use std::ffi::CString;
 use std::fmt;
+use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixDatagram;
@@ -87,16 +88,24 @@ pub type OnNotify<'a> = dyn FnMut(&str, i32, Option<OwnedFd>) -> Result<(), Stri
 
 impl Swrk {
     /// Starts CRIU with its end of the socket at fd 3 and `extra` at fds 4.., as runc passes
-    /// them; stdio is this process's own (a restored process inherits it).
-    pub fn start(binary: &Path, extra: &[RawFd]) -> Result<Swrk, CriuError> {
+    /// them. With `stdio`, CRIU gets this process's own (a restored process inherits it);
+    /// without, /dev/null, so that its warnings do not reach the caller.
+    pub fn start(binary: &Path, extra: &[RawFd], stdio: bool) -> Result<Swrk, CriuError> {
         let (ours, theirs) = fd::seqpacket_pair().map_err(|e| CriuError::Io("socketpair", e))?;
+        let null = match stdio {
+            true => None,
+            false => Some(File::open("/dev/null").map_err(|e| CriuError::Io("open /dev/null", e))?),
+        };
+        let quiet = null.iter().flat_map(|n| [n.as_raw_fd(); 3]);
         // Moved above every target number first, so no dup2 overwrites a later source.
-        let sources = std::iter::once(theirs.as_raw_fd())
+        let sources = quiet
+            .chain(std::iter::once(theirs.as_raw_fd()))
             .chain(extra.iter().copied())
             .map(|f| fd::dup_above(&f, 10 + extra.len() as RawFd))
             .collect::<io::Result<Vec<_>>>()
             .map_err(|e| CriuError::Io("dup", e))?;
-        let map: Vec<(RawFd, RawFd)> = (3..)
+        let first = if stdio { 3 } else { 0 };
+        let map: Vec<(RawFd, RawFd)> = (first..)
             .zip(&sources)
             .map(|(to, f)| (f.as_raw_fd(), to))
             .collect();
@@ -186,13 +195,17 @@ fn name(kind: u64) -> &'static str {
     }
 }
 
-/// The line of CRIU's log in `dir` that says why it failed: the first error, leaving out the
-/// RLIMIT_NOFILE one that every run without CAP_SYS_RESOURCE logs and survives.
+/// Errors CRIU logs on every run here and survives: its kernel probes (a tun device, raising
+/// RLIMIT_NOFILE without CAP_SYS_RESOURCE).
+const HARMLESS: [&str; 2] = ["RLIMIT_NOFILE", "Unable to create tun"];
+
+/// The line of CRIU's log that says why it failed: the first error that is not one of the
+/// harmless ones (or the first of those, when there is nothing else).
 pub fn log_error(log: &Path) -> Option<String> {
     let text = std::fs::read_to_string(log).ok()?;
     let errors = || text.lines().filter(|l| l.contains("Error"));
     errors()
-        .find(|l| !l.contains("RLIMIT_NOFILE"))
+        .find(|l| !HARMLESS.iter().any(|h| l.contains(h)))
         .or_else(|| errors().next())
         .map(|l| l.trim().to_string())
 }
