@@ -1,7 +1,7 @@
 //! husk: an OCI container runtime with runc's command line, as a library.
 //!
 //! The CLI in `src/main.rs` is a thin layer over this crate. Dependencies run one way:
-//! `container` → `process`, `rootfs`, `cgroups` → `spec`, `sys`.
+//! `container` → `process`, `rootfs`, `cgroups`, `criu` → `spec`, `sys`.
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
