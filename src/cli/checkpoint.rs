@@ -11,24 +11,11 @@ use std::path::PathBuf;
 
 const HELP: &str = "usage: husk checkpoint [flags] ID
 
-Checkpoints a running container with CRIU (criu from PATH, or the global --criu PATH); unless
---leave-running or --pre-dump, the container is removed afterwards.
-
-  --image-path DIR        where the images go (default: ./checkpoint)
-  --work-path DIR         CRIU's work files and dump.log (default: the image path)
-  --parent-path DIR       a previous pre-dump, relative to the image path
-  --leave-running         keep the container running
-  --pre-dump              dump memory only, leave it running (needs soft-dirty tracking)
-  --tcp-established       allow open TCP connections
-  --ext-unix-sk           allow external unix sockets
-  --shell-job             allow shell jobs
-  --file-locks            handle file locks
-  --lazy-pages            leave memory pages for lazy restore (userfaultfd)
-  --status-fd N           with --lazy-pages: write a NUL to fd N once the page server is ready
-  --page-server ADDR:PORT send pages to CRIU's page server
-  --manage-cgroups-mode soft|full|strict|ignore
-  --empty-ns network      a namespace to restore empty
-  --auto-dedup            deduplicate memory images";
+Dumps a running container with CRIU (from PATH or the global --criu), then removes it unless
+--leave-running or --pre-dump. Flags: --image-path DIR (default ./checkpoint), --work-path DIR,
+--parent-path DIR, --leave-running, --pre-dump, --tcp-established, --ext-unix-sk, --shell-job,
+--file-locks, --lazy-pages, --status-fd N, --page-server ADDR:PORT, --auto-dedup,
+--manage-cgroups-mode soft|full|strict|ignore, --empty-ns network";
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut opts = CheckpointOptions {

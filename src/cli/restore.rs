@@ -9,23 +9,12 @@ use std::path::PathBuf;
 
 const HELP: &str = "usage: husk restore [flags] ID
 
-Restores a container from a checkpoint's images with CRIU (criu from PATH, or the global
---criu PATH). In the foreground husk passes signals on, exits with the container's status and
-deletes it; --detach returns once it runs.
-
-  --image-path DIR        the checkpoint's images (default: ./checkpoint)
-  --work-path DIR         CRIU's work files and restore.log (default: the image path)
-  --bundle, -b DIR        the bundle (default: the current directory)
-  --detach, -d            return once the container runs
-  --pid-file FILE         write the restored init's pid here
-  --console-socket PATH   send the terminal's new pty master here
-  --no-subreaper          do not adopt the container's orphans in the foreground
-  --no-pivot              accepted for runc compatibility (CRIU restores the mounts)
-  --tcp-established, --ext-unix-sk, --shell-job, --file-locks, --lazy-pages, --auto-dedup
-  --manage-cgroups-mode soft|full|strict|ignore
-  --empty-ns network      a namespace to restore empty
-  --lsm-profile TYPE:NAME the LSM profile to restore with
-  --lsm-mount-context CTX the LSM mount context to restore with";
+Restores a container from checkpoint images with CRIU (from PATH or the global --criu); in the
+foreground husk exits with its status and deletes it. Flags: --image-path DIR (default
+./checkpoint), --work-path DIR, --bundle|-b DIR, --detach|-d, --pid-file FILE,
+--console-socket PATH, --no-subreaper, --no-pivot, --tcp-established, --ext-unix-sk,
+--shell-job, --file-locks, --lazy-pages, --auto-dedup, --empty-ns network,
+--manage-cgroups-mode soft|full|strict|ignore, --lsm-profile TYPE:NAME, --lsm-mount-context CTX";
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut opts = RestoreOptions {

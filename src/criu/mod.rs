@@ -145,7 +145,12 @@ impl Swrk {
                     self.finish();
                     return Ok(resp);
                 }
-                None => return Err(CriuError::Protocol(format!("unexpected answer {resp:?}"))),
+                None => {
+                    return Err(CriuError::Protocol(format!(
+                        "unexpected answer of type {}",
+                        name(resp.kind)
+                    )))
+                }
             }
         }
     }

@@ -190,7 +190,7 @@ impl Request<'_> {
 }
 
 /// The parts of a criu_resp husk reads.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Default)]
 pub struct Response {
     pub kind: u64,
     pub success: bool,
