@@ -5,9 +5,12 @@
 mod common;
 
 use common::*;
+use husk::sys::fd;
 use serde_json::json;
 use std::cell::Cell;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -398,6 +401,77 @@ fn bad_inputs_fail_in_one_line_and_leave_nothing() {
     other.assert_clean(&id2);
 
     husk(&["checkpoint", "--help"]).assert_ok();
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+/// A console socket whose first connection's fd arrives on the returned channel.
+fn console_socket(b: &Bundle, name: &str) -> (String, mpsc::Receiver<std::fs::File>) {
+    let path = b.dir().join(name);
+    let listener = UnixListener::bind(&path).unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        let master = fd::recv_fds(&conn, 1).unwrap().remove(0);
+        let _ = tx.send(std::fs::File::from(master));
+    });
+    (path.to_str().unwrap().to_string(), rx)
+}
+
+#[test]
+fn a_terminal_container_gets_a_new_master_over_the_console_socket() {
+    let Some(criu) = criu() else { return };
+    let criu_arg = criu.to_str().unwrap();
+    let mut b = Bundle::new();
+    b.set("process.terminal", json!(true))
+        .set("process.args", json!(["sh"]));
+    b.write();
+    let id = b.id();
+    let (sock, masters) = console_socket(&b, "c1.sock");
+    let bundle = b.dir_str();
+    husk(&[
+        "run",
+        "-d",
+        "--console-socket",
+        &sock,
+        "--bundle",
+        bundle,
+        &id,
+    ])
+    .assert_ok();
+    let mut master = masters.recv_timeout(Duration::from_secs(10)).unwrap();
+    master.write_all(b"x=41; echo set-$x\n").unwrap();
+    let image = images(&b, "img");
+    assert!(read_until(&mut master, "set-41").contains("set-41"));
+    checkpoint(&criu, &["--image-path", &image, &id]).assert_ok();
+    drop(master);
+    b.assert_clean(&id);
+
+    let (sock, masters) = console_socket(&b, "c2.sock");
+    let args = [
+        "--criu",
+        criu_arg,
+        "restore",
+        "-d",
+        "--console-socket",
+        &sock,
+    ];
+    let out = {
+        let _serial = one_criu();
+        husk(
+            &[
+                &args[..],
+                &["--image-path", &image, "--bundle", bundle, &id],
+            ]
+            .concat(),
+        )
+    };
+    out.assert_ok();
+    let mut master = masters.recv_timeout(Duration::from_secs(10)).unwrap();
+    // The shell kept its variable and answers on the new terminal.
+    master.write_all(b"echo $((x+1))-back\n").unwrap();
+    let seen = read_until(&mut master, "42-back");
+    assert!(seen.contains("42-back"), "{seen}");
     husk(&["delete", "--force", &id]).assert_ok();
     b.assert_clean(&id);
 }

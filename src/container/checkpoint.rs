@@ -89,11 +89,10 @@ impl Container {
 
     /// Masked files are /dev/null bound over them: CRIU re-creates them from the host's.
     fn masked_files(&self) -> Vec<(String, String)> {
-        let linux = self.saved.config.linux.clone().unwrap_or_default();
         let root = PathBuf::from(format!("/proc/{}/root", self.saved.pid));
+        let linux = self.saved.config.linux.iter();
         linux
-            .masked_paths
-            .iter()
+            .flat_map(|l| &l.masked_paths)
             .filter(|p| {
                 std::fs::metadata(root.join(p.strip_prefix("/").unwrap_or(p)))
                     .is_ok_and(|m| !m.is_dir())
@@ -105,9 +104,8 @@ impl Container {
     /// Joined network and pid namespaces stay out of the image, named by their inode.
     fn external_namespaces(&self) -> Result<Vec<String>, ContainerError> {
         use std::os::unix::fs::MetadataExt;
-        let linux = self.saved.config.linux.clone().unwrap_or_default();
         let mut out = Vec::new();
-        for ns in &linux.namespaces {
+        for ns in self.saved.config.linux.iter().flat_map(|l| &l.namespaces) {
             let (Some(path), Some(key)) = (&ns.path, external_key(ns.kind)) else {
                 continue;
             };

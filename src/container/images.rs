@@ -127,10 +127,10 @@ pub(super) fn external_mounts(
     cgroup: &Cgroup,
     restore: bool,
 ) -> Result<Vec<(String, String)>, ContainerError> {
-    let linux = spec.linux.clone().unwrap_or_default();
+    let linux = spec.linux.iter();
     let own_cgroupns = linux
-        .namespaces
-        .iter()
+        .clone()
+        .flat_map(|l| &l.namespaces)
         .any(|n| n.kind == crate::spec::NamespaceType::Cgroup);
     let mut out = Vec::new();
     let mut add = |dest: &Path, source: &Path| {
@@ -151,7 +151,7 @@ pub(super) fn external_mounts(
             _ => {}
         }
     }
-    for d in &linux.devices {
+    for d in linux.flat_map(|l| &l.devices) {
         add(&d.path, &d.path);
     }
     Ok(out)

@@ -70,7 +70,7 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
         config: spec,
     };
     let mut on = |script: &str, pid: i32, fd: Option<OwnedFd>| {
-        notified(script, pid, fd, &saved, console.as_ref())
+        notified(script, pid, fd, &mut saved, console.as_ref())
     };
     let resp = swrk
         .call(&Request::Run(Kind::Restore, &req), &mut on)
@@ -115,14 +115,13 @@ fn notified(
     script: &str,
     pid: i32,
     fd: Option<OwnedFd>,
-    saved: &Saved,
+    saved: &mut Saved,
     console: Option<&OwnedFd>,
 ) -> Result<(), String> {
     match (script, fd, console) {
         ("setup-namespaces", _, _) => {
-            let mut s = saved.clone();
-            s.pid = pid;
-            hooks::runtime(&s).map_err(|e| e.to_string())
+            saved.pid = pid;
+            hooks::runtime(saved).map_err(|e| e.to_string())
         }
         ("orphan-pts-master", Some(master), Some(sock)) => {
             fd::send_fds(sock, &[master.as_raw_fd()], b"orphan-pts-master")
@@ -168,13 +167,12 @@ struct External {
 impl External {
     fn open(spec: &Spec) -> Result<External, ContainerError> {
         let mut ext = External::default();
-        let linux = spec.linux.clone().unwrap_or_default();
-        for ns in linux.namespaces {
-            let Some(path) = ns.path else { continue };
+        for ns in spec.linux.iter().flat_map(|l| &l.namespaces) {
+            let Some(path) = &ns.path else { continue };
             match external_key(ns.kind) {
                 Some(key) => {
-                    let f = File::open(&path)
-                        .map_err(|e| ContainerError::io("open namespace", &path, e))?;
+                    let f = File::open(path)
+                        .map_err(|e| ContainerError::io("open namespace", path, e))?;
                     // CRIU finds them after its socket, at 4 and on.
                     ext.inherit.push((key.into(), 4 + ext.files.len() as i32));
                     ext.files.push(f);
