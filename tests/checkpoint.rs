@@ -379,7 +379,7 @@ fn bad_inputs_fail_in_one_line_and_leave_nothing() {
         &image,
         &id,
     ]);
-    one_line(out.assert_fails_naming("--criu /nonexistent/criu"));
+    one_line(out.assert_fails_naming("/nonexistent/criu"));
     let mut cmd = husk_command(&["checkpoint", "--image-path", &image, &id]);
     cmd.env("PATH", "/nonexistent");
     one_line(run_captured(cmd, None).assert_fails_naming("not found in $PATH"));

@@ -30,8 +30,12 @@ pub struct CriuOptions {
 }
 
 impl CriuOptions {
+    /// The CRIU binary: `--criu`'s, else `criu` from PATH.
     pub(super) fn binary(&self) -> Result<PathBuf, ContainerError> {
-        criu::locate(self.binary.as_deref()).map_err(|e| ContainerError::Criu(e, None))
+        let name = self.binary.as_deref().unwrap_or(Path::new("criu"));
+        let path = std::env::var("PATH").unwrap_or_default();
+        crate::process::lookpath::look_path(&name.to_string_lossy(), &[format!("PATH={path}")])
+            .map_err(|e| ContainerError::Config(format!("criu: {e}")))
     }
 
     /// The request options these flags set, for a container of `spec`.

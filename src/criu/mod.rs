@@ -12,12 +12,10 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixDatagram;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug)]
 pub enum CriuError {
-    /// No CRIU binary: where it was looked for.
-    Missing(String),
     Io(&'static str, io::Error),
     /// CRIU answered a request with failure; `msg` is its first logged error.
     Failed {
@@ -34,7 +32,6 @@ pub enum CriuError {
 impl fmt::Display for CriuError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CriuError::Missing(what) => write!(f, "criu: {what}"),
             CriuError::Io(what, e) => write!(f, "criu: {what}: {e}"),
             CriuError::Failed { kind, errno, .. } => {
                 write!(f, "criu failed: type {kind} errno {errno}")
@@ -46,34 +43,6 @@ impl fmt::Display for CriuError {
 }
 
 impl std::error::Error for CriuError {}
-
-/// The CRIU binary: `given` (runc's `--criu`), else `criu` from PATH.
-pub fn locate(given: Option<&Path>) -> Result<PathBuf, CriuError> {
-    use std::os::unix::fs::PermissionsExt;
-    let runnable = |p: &Path| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if let Some(p) = given {
-        return match runnable(p) {
-            true => Ok(p.to_path_buf()),
-            false => Err(CriuError::Missing(format!(
-                "--criu {}: not an executable file",
-                p.display()
-            ))),
-        };
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
-        .map(|dir| Path::new(dir).join("criu"))
-        .find(|p| runnable(p))
-        .ok_or_else(|| {
-            CriuError::Missing(
-                "executable file not found in $PATH (install CRIU or name it with --criu PATH)"
-                    .into(),
-            )
-        })
-}
 
 /// A running `criu swrk`, reaped when dropped.
 pub struct Swrk {
