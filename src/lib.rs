@@ -1,7 +1,7 @@
 //! husk: an OCI container runtime with runc's command line, as a library.
 //!
 //! The CLI in `src/main.rs` is a thin layer over this crate. Dependencies run one way:
-//! `container` → `process`, `rootfs`, `cgroups` → `spec`, `sys`.
+//! `container` → `process`, `rootfs`, `cgroups`, `criu` → `spec`, `sys`.
 #![deny(unsafe_code)]
 
 #[doc = include_str!("../README.md")]
@@ -10,6 +10,7 @@ pub struct ReadmeDoctests;
 
 pub mod cgroups;
 pub mod container;
+pub mod criu;
 pub mod log;
 pub mod process;
 pub mod procfs;

@@ -7,13 +7,13 @@ use common::*;
 use husk::sys::fd;
 use serde_json::json;
 use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::AsFd;
+use std::io::Write;
+
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn socket_path(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("husk-tty-{}", std::process::id()));
@@ -21,23 +21,6 @@ fn socket_path(name: &str) -> PathBuf {
     let path = dir.join(name);
     let _ = std::fs::remove_file(&path);
     path
-}
-
-/// Reads from the master until `want` shows up (or 10 s pass); returns all that was read.
-fn read_until(master: &mut File, want: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut seen = String::new();
-    let mut buf = [0u8; 1024];
-    while !seen.contains(want) && Instant::now() < deadline {
-        let fd = master.as_fd();
-        if fd::poll_readable(&fd, 100).unwrap() {
-            match master.read(&mut buf) {
-                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
-                _ => break,
-            }
-        }
-    }
-    seen
 }
 
 #[test]

@@ -16,6 +16,11 @@ struct Freezer {
 }
 
 impl Cgroup {
+    /// The directory whose freezer pauses the container (CRIU freezes through it).
+    pub fn freezer_dir(&self) -> Option<PathBuf> {
+        self.freezer().ok().map(|f| f.dir)
+    }
+
     fn freezer(&self) -> Result<Freezer, CgroupError> {
         if let Some(dir) = self.dirs.iter().find(|d| d.join("freezer.state").exists()) {
             return Ok(Freezer {

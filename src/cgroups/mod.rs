@@ -280,6 +280,20 @@ impl Cgroup {
         Ok(())
     }
 
+    /// Each v1 hierarchy's directory of this cgroup, by the name of the hierarchy's mount
+    /// point (`memory`, `cpu,cpuacct`): what a container sees under its /sys/fs/cgroup.
+    pub fn v1_dirs(&self) -> Result<Vec<(String, PathBuf)>, CgroupError> {
+        let layout = Layout::detect()?;
+        let v1 = layout.hierarchies.iter().filter(|h| !h.v2);
+        Ok(v1
+            .filter_map(|h| {
+                let dir = self.dirs.iter().find(|d| d.starts_with(&h.mountpoint))?;
+                let name = h.mountpoint.file_name()?.to_string_lossy().into_owned();
+                Some((name, dir.clone()))
+            })
+            .collect())
+    }
+
     /// The existing sub-cgroup `sub` (relative, inside this one) in every hierarchy.
     pub fn sub(&self, sub: &Path) -> Result<Cgroup, CgroupError> {
         let inside = sub

@@ -1,5 +1,6 @@
 //! runc's command line over the husk library: global flags, then one subcommand.
 
+mod checkpoint;
 mod create;
 mod delete;
 mod events;
@@ -10,6 +11,7 @@ mod kill;
 mod list;
 mod pause;
 mod ps;
+mod restore;
 mod resume;
 mod run;
 mod spec;
@@ -30,6 +32,8 @@ pub struct Global {
     pub systemd_cgroup: bool,
     /// `--rootless`: None is auto (rootless when not run as root).
     pub rootless: Option<bool>,
+    /// `--criu PATH`: the CRIU binary of checkpoint and restore.
+    pub criu: Option<PathBuf>,
 }
 
 /// A failed command: the line to print and the exit status.
@@ -50,9 +54,9 @@ impl<E: fmt::Display> From<E> for Failure {
 const USAGE: &str = "usage: husk [global flags] COMMAND [flags] [ID]
 
 commands: create, start, run, exec, state, kill, delete, list, ps, features, spec, pause,
-          resume, update, events
+          resume, update, events, checkpoint, restore
 global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json, --debug,
-              --systemd-cgroup, --rootless true|false|auto, --version, --help";
+              --systemd-cgroup, --rootless true|false|auto, --criu PATH, --version, --help";
 
 /// Runs the command line; returns the process exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -98,6 +102,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
     let mut root = None;
     let mut systemd_cgroup = false;
     let mut rootless = None;
+    let mut criu = None;
     let mut log_cfg = log::Config::default();
     while let Some(arg) = p.next().map_err(UsageError::from)? {
         match arg {
@@ -107,9 +112,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
             Arg::Long("debug") => log_cfg.debug = true,
             Arg::Long("systemd-cgroup") => systemd_cgroup = true,
             Arg::Long("rootless") => rootless = bool_or_auto(&flags::string(p)?)?,
-            Arg::Long("criu") => {
-                flags::string(p)?;
-            }
+            Arg::Long("criu") => criu = Some(PathBuf::from(flags::string(p)?)),
             Arg::Short('v') | Arg::Long("version") => {
                 out(&version());
                 std::process::exit(0);
@@ -126,6 +129,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
                         root: root.unwrap_or_else(default_root),
                         systemd_cgroup,
                         rootless,
+                        criu,
                     },
                     cmd,
                     p.raw_args().map_err(UsageError::from)?.collect(),
@@ -195,6 +199,8 @@ fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> 
         "resume" => resume::run(g, rest),
         "update" => update::run(g, rest),
         "events" => events::run(g, rest),
+        "checkpoint" => checkpoint::run(g, rest),
+        "restore" => restore::run(g, rest),
         "help" => help_topic(g, rest),
         // runc's wording and code, which scripts probing for a command read.
         _ => Err(Failure {

@@ -51,46 +51,19 @@ pub(super) fn create_with(
 ) -> Result<Container, ContainerError> {
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     check_preserved_fds(passed)?;
-    id::validate(&opts.id)?;
-    let bundle = absolute(&opts.bundle)?;
-    let mut spec = spec::load(&bundle.join("config.json"))?;
-    spec::validate(&spec, &bundle)?;
-    super::check::check(&spec)?;
-    let linux = spec.linux.clone().unwrap_or_default();
-    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
-    let placement = Placement::new(
-        linux.cgroups_path.as_deref(),
-        &opts.id,
-        opts.systemd_cgroup,
-        rootless,
-    )?;
-    placement.check(&linux.resources.clone().unwrap_or_default())?;
+    let (bundle, mut spec, placement) = prepare(opts)?;
     let process = spec.process.as_mut().expect("checked");
     if opts.listen_fds > 0 {
         process.env.push(format!("LISTEN_FDS={}", opts.listen_fds));
         process.env.push("LISTEN_PID=1".into());
     }
     let console = console::socket(process.terminal, opts.console_socket.as_deref(), foreground)?;
-    let dir = StateDir::create(&opts.root, &opts.id)?;
-    let mut undo = Undo {
-        dir: Some(dir),
-        cgroup: None,
-        child: None,
-    };
+    let mut undo = Undo::begin(opts, &placement)?;
     let dir = undo.dir.as_ref().expect("armed");
-    let planned = Footprint::planned(&placement);
-    dir.record(&planned)?;
     if opts.notify_socket.is_some() {
         notify::setup(&mut spec, dir)?;
     }
-    let saved = build(
-        opts,
-        &bundle,
-        spec,
-        (placement, planned),
-        console,
-        &mut undo,
-    )?;
+    let saved = build(opts, &bundle, spec, placement, console, &mut undo)?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })
 }
@@ -99,7 +72,7 @@ fn build(
     opts: &CreateOptions,
     bundle: &Path,
     spec: Spec,
-    (placement, planned): (Placement, Footprint),
+    placement: Placement,
     console: Option<OwnedFd>,
     undo: &mut Undo,
 ) -> Result<Saved, ContainerError> {
@@ -118,37 +91,15 @@ fn build(
     let child = undo
         .child
         .insert(Child::spawn(exe, passed, Some(&fifo), console.as_ref())?);
-    let resources = linux.resources.clone().unwrap_or_default();
-    // Device rules need CAP_SYS_ADMIN on the host; runc skips them when rootless too.
-    let rules = match rootless {
-        true => Vec::new(),
-        false => devices::rules(&linux),
-    };
-    let cgroup = match placement {
-        Placement::Fs(mut cgroup) => {
-            match rootless {
-                true => rootless_cgroup(&mut cgroup, &linux)?,
-                false => cgroup.create()?,
-            }
-            undo.cgroup = Some(cgroup.clone());
-            cgroup.add(child.first)?;
-            cgroup
-        }
-        Placement::Systemd { scope, v2 } => {
-            let cgroup = scope.place(child.first, v2, &resources, &rules)?;
-            undo.cgroup.insert(cgroup).clone()
-        }
-    };
-    // Usually every directory was missing, and the record already says what was made.
-    let made = Footprint::made(&cgroup);
-    if made != planned {
-        dir.record(&made)?;
-    }
+    let cgroup = place(
+        placement,
+        child.first,
+        &linux,
+        rootless,
+        (dir, &undo.planned),
+        &mut undo.cgroup,
+    )?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
-    cgroup.apply(&resources)?;
-    if !rootless && !cgroup.apply_devices(&rules)? {
-        crate::log::warn("linux.resources.devices: no devices cgroup and no cgroup2 mount; device rules are not enforced");
-    }
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     let trees = idmapped::trees(&spec, bundle, pid, exe)?;
     crate::log::debug(|| {
@@ -198,6 +149,68 @@ fn build(
         write_pid_file(p, pid)?;
     }
     Ok(saved)
+}
+
+/// Reads and checks the bundle's config and where its cgroup goes; nothing is made yet.
+pub(super) fn prepare(opts: &CreateOptions) -> Result<(PathBuf, Spec, Placement), ContainerError> {
+    id::validate(&opts.id)?;
+    let bundle = absolute(&opts.bundle)?;
+    let spec = spec::load(&bundle.join("config.json"))?;
+    spec::validate(&spec, &bundle)?;
+    super::check::check(&spec)?;
+    let linux = spec.linux.clone().unwrap_or_default();
+    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
+    let placement = Placement::new(
+        linux.cgroups_path.as_deref(),
+        &opts.id,
+        opts.systemd_cgroup,
+        rootless,
+    )?;
+    placement.check(&linux.resources.clone().unwrap_or_default())?;
+    Ok((bundle, spec, placement))
+}
+
+/// Makes the cgroup with `pid` in it (recorded in `dir`'s footprint and in `made`, for the
+/// undo) and applies the config's limits and device rules.
+pub(super) fn place(
+    placement: Placement,
+    pid: libc::pid_t,
+    linux: &crate::spec::Linux,
+    rootless: bool,
+    (dir, planned): (&StateDir, &Footprint),
+    made: &mut Option<Cgroup>,
+) -> Result<Cgroup, ContainerError> {
+    let resources = linux.resources.clone().unwrap_or_default();
+    // Device rules need CAP_SYS_ADMIN on the host; runc skips them when rootless too.
+    let rules = match rootless {
+        true => Vec::new(),
+        false => devices::rules(linux),
+    };
+    let cgroup = match placement {
+        Placement::Fs(mut cgroup) => {
+            match rootless {
+                true => rootless_cgroup(&mut cgroup, linux)?,
+                false => cgroup.create()?,
+            }
+            *made = Some(cgroup.clone());
+            cgroup.add(pid)?;
+            cgroup
+        }
+        Placement::Systemd { scope, v2 } => {
+            let cgroup = scope.place(pid, v2, &resources, &rules)?;
+            made.insert(cgroup).clone()
+        }
+    };
+    // Usually every directory was missing, and the record already says what was made.
+    let made = Footprint::made(&cgroup);
+    if made != *planned {
+        dir.record(&made)?;
+    }
+    cgroup.apply(&resources)?;
+    if !rootless && !cgroup.apply_devices(&rules)? {
+        crate::log::warn("linux.resources.devices: no devices cgroup and no cgroup2 mount; device rules are not enforced");
+    }
+    Ok(cgroup)
 }
 
 /// Sends a seccomp listener of the process `pid` to the profile's agent; the text of a
@@ -286,14 +299,32 @@ pub(super) fn write_pid_file(path: &Path, pid: libc::pid_t) -> Result<(), Contai
 }
 
 /// What a failed create must take away again: the processes, the cgroup, the state dir.
-struct Undo {
-    dir: Option<StateDir>,
-    cgroup: Option<Cgroup>,
-    child: Option<Child>,
+pub(super) struct Undo {
+    pub dir: Option<StateDir>,
+    /// What the state dir's footprint says is about to be made.
+    pub planned: Footprint,
+    pub cgroup: Option<Cgroup>,
+    pub child: Option<Child>,
 }
 
 impl Undo {
-    fn disarm(&mut self) -> StateDir {
+    /// Makes and locks the state dir, recording the cgroup about to be made.
+    pub fn begin(opts: &CreateOptions, placement: &Placement) -> Result<Undo, ContainerError> {
+        let dir = StateDir::create(&opts.root, &opts.id)?;
+        let planned = Footprint::planned(placement);
+        let undo = Undo {
+            dir: Some(dir),
+            planned,
+            cgroup: None,
+            child: None,
+        };
+        if let Some(dir) = &undo.dir {
+            dir.record(&undo.planned)?;
+        }
+        Ok(undo)
+    }
+
+    pub fn disarm(&mut self) -> StateDir {
         self.cgroup = None;
         self.child = None;
         self.dir.take().expect("disarmed once")

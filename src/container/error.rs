@@ -1,4 +1,5 @@
 use crate::cgroups::CgroupError;
+use crate::criu::CriuError;
 use crate::process::hooks::HookError;
 use crate::process::spawn::SpawnError;
 use crate::spec::{SpecError, Status};
@@ -26,6 +27,8 @@ pub enum ContainerError {
     Cgroup(CgroupError),
     Hook(HookError),
     Spawn(SpawnError),
+    /// CRIU failed, with the line of its log that says why when there is one.
+    Criu(CriuError, Option<String>),
     Io {
         what: String,
         path: PathBuf,
@@ -87,6 +90,8 @@ impl fmt::Display for ContainerError {
             Cgroup(e) => e.fmt(f),
             Hook(e) => e.fmt(f),
             Spawn(e) => e.fmt(f),
+            Criu(e, None) => e.fmt(f),
+            Criu(e, Some(line)) => write!(f, "{e}: {line}"),
             Io { what, path, err } => write!(f, "{what} {}: {err}", path.display()),
         }
     }

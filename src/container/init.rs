@@ -163,10 +163,13 @@ fn init(
     )?;
     rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
     let process = spec.process.clone().unwrap_or_default();
-    if let Some(sock) = cfg.console_fd {
-        let pty = terminal(sock, &process)?;
-        rootfs::console(pty.as_fd())?;
-        console::attach(pty)?;
+    match cfg.console_fd {
+        Some(sock) => {
+            let pty = terminal(sock, &process)?;
+            rootfs::console(pty.as_fd())?;
+            console::attach(pty)?;
+        }
+        None => console::own_session()?,
     }
     rootfs::finalize(spec)?;
     set_names(spec)?;

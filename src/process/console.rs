@@ -54,6 +54,12 @@ pub fn allocate(sock: OwnedFd, size: Option<ConsoleSize>) -> Result<OwnedFd, Pro
     Ok(peer)
 }
 
+/// Without a terminal the process still leads a session of its own, as runc's does: it is
+/// not in the caller's, and CRIU can dump it without `--shell-job`.
+pub fn own_session() -> Result<(), ProcessError> {
+    tty::new_session().map_err(|e| failed("setsid", e))
+}
+
 /// Makes `peer` the controlling terminal of a new session and the process's stdio.
 pub fn attach(peer: OwnedFd) -> Result<(), ProcessError> {
     tty::make_controlling(peer.as_fd())

@@ -8,12 +8,21 @@ use std::path::Path;
 
 /// A connected SOCK_STREAM unix socket pair, both ends close-on-exec.
 pub fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
+    pair(libc::SOCK_STREAM)
+}
+
+/// A connected SOCK_SEQPACKET unix socket pair (message boundaries kept), close-on-exec.
+pub fn seqpacket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    pair(libc::SOCK_SEQPACKET)
+}
+
+fn pair(kind: libc::c_int) -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: fds has room for the two descriptors the kernel writes.
     let rc = unsafe {
         libc::socketpair(
             libc::AF_UNIX,
-            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+            kind | libc::SOCK_CLOEXEC,
             0,
             fds.as_mut_ptr(),
         )
@@ -167,6 +176,29 @@ pub fn recv_fds(sock: &impl AsRawFd, n: usize) -> io::Result<Vec<OwnedFd>> {
             )));
         }
         Ok(fds)
+    }
+}
+
+/// Receives one message into `buf` with at most one descriptor riding along (close-on-exec):
+/// the message's length and the descriptor, if one came.
+pub fn recv_msg(sock: &impl AsRawFd, buf: &mut [u8]) -> io::Result<(usize, Option<OwnedFd>)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let mut cmsg = [0u64; 3];
+    let mut msg = fd_message(&mut iov, &mut cmsg, 1);
+    // SAFETY: msg's buffers outlive the call and CMSG_SPACE(4) fits in `cmsg`; an fd read from
+    // CMSG_DATA was just installed in this process and is owned by nobody else.
+    unsafe {
+        let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        let fd = (!c.is_null() && (*c).cmsg_type == libc::SCM_RIGHTS)
+            .then(|| OwnedFd::from_raw_fd(libc::CMSG_DATA(c).cast::<RawFd>().read_unaligned()));
+        Ok((n as usize, fd))
     }
 }
 

@@ -29,10 +29,15 @@ pub fn peer(master: BorrowedFd) -> io::Result<OwnedFd> {
 
 /// Starts a new session and makes `tty` its controlling terminal.
 pub fn make_controlling(tty: BorrowedFd) -> io::Result<()> {
-    // SAFETY: setsid takes no arguments.
-    check(unsafe { libc::setsid() })?;
+    new_session()?;
     // SAFETY: TIOCSCTTY takes an integer argument.
     check(unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCSCTTY, 0) }).map(drop)
+}
+
+/// Starts a new session (and process group) led by the caller.
+pub fn new_session() -> io::Result<()> {
+    // SAFETY: setsid takes no arguments.
+    check(unsafe { libc::setsid() }).map(drop)
 }
 
 pub fn dup2(from: RawFd, to: RawFd) -> io::Result<()> {

@@ -9,7 +9,7 @@ pub mod user;
 
 use serde_json::{json, Value};
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
@@ -250,6 +250,23 @@ pub fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
         thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(50));
     }
+}
+
+/// Reads from the master until `want` shows up (or 10 s pass); returns all that was read.
+pub fn read_until(master: &mut fs::File, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = String::new();
+    let mut buf = [0u8; 1024];
+    while !seen.contains(want) && Instant::now() < deadline {
+        let fd = std::os::fd::AsFd::as_fd(master);
+        if husk::sys::fd::poll_readable(&fd, 100).unwrap() {
+            match master.read(&mut buf) {
+                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => break,
+            }
+        }
+    }
+    seen
 }
 
 /// Parses `state ID`, panicking with the runtime's output if it fails.
