@@ -96,6 +96,43 @@ fn every_exec_flag_is_seen_from_inside() {
     b.assert_clean(&id);
 }
 
+/// The environment a process sees, entry by entry, as its /proc/self/environ holds it.
+fn environ(out: &Out) -> Vec<&str> {
+    out.stdout.split('\0').filter(|e| !e.is_empty()).collect()
+}
+
+#[test]
+fn exec_env_overrides_the_configs_value_and_newlines_stay_intact() {
+    let mut b = Bundle::new();
+    b.push("process.env", json!("RUN=one\ntwo"));
+    let id = running(&mut b);
+    let cat = ["cat", "/proc/self/environ"];
+    let out = husk(&[&["exec", "-e", "TERM=dumb", "-e", "NL=a\nb", &id], &cat[..]].concat());
+    let out = out.assert_ok();
+    let env = environ(&out);
+    assert_eq!(
+        env.iter()
+            .filter(|e| e.starts_with("TERM="))
+            .collect::<Vec<&&str>>(),
+        [&"TERM=dumb"],
+        "{env:?}"
+    );
+    assert!(env.contains(&"NL=a\nb"), "{env:?}");
+    assert!(env.contains(&"RUN=one\ntwo"), "{env:?}");
+    let file = b.dir().join("process.json");
+    let env = ["A=1", "PATH=/bin", "B=x", "A=2\n3"];
+    let user = json!({"uid": 0, "gid": 0});
+    let process = json!({"args": cat, "cwd": "/", "env": env, "user": user});
+    fs::write(&file, process.to_string()).unwrap();
+    let out = husk(&["exec", "--process", file.to_str().unwrap(), &id]);
+    assert_eq!(
+        environ(&out.assert_ok()),
+        ["PATH=/bin", "B=x", "A=2\n3", "HOME=/root"]
+    );
+    husk(&["delete", "-f", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
 #[test]
 fn exec_keeps_the_containers_dropped_caps_and_limits() {
     let mut b = Bundle::new();

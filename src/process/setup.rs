@@ -69,7 +69,7 @@ pub fn prepare(
     if !process.no_new_privileges && !keeps_sys_admin(process) {
         install_and_hand(seccomp.take())?;
     }
-    let env = user::with_home(&process.env, process.user.uid);
+    let env = super::env::prepare(&process.env, process.user.uid);
     let entered = enter_cwd_privileged(&process.cwd)?;
     set_identity(process)?;
     sys_proc::umask(process.user.umask.unwrap_or(DEFAULT_UMASK));

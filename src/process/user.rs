@@ -30,24 +30,3 @@ fn setgroups_allowed() -> bool {
         Err(_) => true,
     }
 }
-
-/// `process.env` with HOME set from the container's /etc/passwd entry for `uid` (or `/`) when
-/// it lacks HOME or has it empty, as runc does; read before the switch of user, since the
-/// file may be readable by root alone.
-pub fn with_home(env: &[String], uid: u32) -> Vec<String> {
-    let set = env
-        .iter()
-        .any(|e| e.strip_prefix("HOME=").is_some_and(|v| !v.is_empty()));
-    if set {
-        return env.to_vec();
-    }
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let home = passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.len() > 5 && f[2].parse() == Ok(uid))
-        .map_or("/", |f| f[5]);
-    let mut env: Vec<String> = env.iter().filter(|e| *e != "HOME=").cloned().collect();
-    env.push(format!("HOME={home}"));
-    env
-}
