@@ -134,6 +134,28 @@ fn exec_env_overrides_the_configs_value_and_newlines_stay_intact() {
 }
 
 #[test]
+fn exec_cap_is_ambient_too_when_the_process_lists_an_inheritable_set() {
+    let mut b = Bundle::new();
+    let caps = json!(["CAP_KILL"]);
+    let wider = json!(["CAP_KILL", "CAP_NET_RAW"]);
+    b.set(
+        "process.capabilities",
+        json!({"bounding": wider, "effective": caps, "permitted": caps, "inheritable": wider}),
+    );
+    let id = running(&mut b);
+    let cap = ["exec", "--cap", "CAP_NET_RAW", "--cap", "CAP_SYS_TIME"];
+    let out = husk(&[&cap[..], &[&id, "cat", "/proc/self/status"]].concat()).assert_ok();
+    let set = |name| u64::from_str_radix(field(&out.stdout, name), 16).unwrap();
+    let (net_raw, sys_time) = (cap_bit(13), cap_bit(25));
+    assert_eq!(set("CapPrm"), cap_bit(5) | net_raw | sys_time, "{out}");
+    assert_eq!(set("CapInh"), cap_bit(5) | net_raw, "{out}");
+    // The kernel holds an ambient cap only while it is inheritable: CAP_SYS_TIME is not.
+    assert_eq!(set("CapAmb"), net_raw, "{out}");
+    husk(&["delete", "-f", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
 fn exec_keeps_the_containers_dropped_caps_and_limits() {
     let mut b = Bundle::new();
     let caps = json!(["CAP_KILL"]);
