@@ -127,6 +127,19 @@ fn podmans_default_profile_runs_busybox_and_blocks_what_it_blocks() {
     );
 }
 
+/// With the default errno made EPERM, a call numbered above every call the profile names
+/// (1000: newer than any kernel's table) still fails with ENOSYS, as libseccomp's stub in
+/// runc returns, while an unnamed call below them (184, tuxcall, which the kernel itself
+/// answers with ENOSYS) gets the default's EPERM.
+#[test]
+fn a_call_newer_than_the_profile_gets_enosys_not_the_default_errno() {
+    let mut profile = podman_profile();
+    profile["defaultErrnoRet"] = json!(libc::EPERM);
+    let mut bundle = bundle_with(profile);
+    let out = run_sh(&mut bundle, "/sc 1000; /sc 184");
+    assert_eq!(out.stdout, "errno 38\nerrno 1\n", "{out}");
+}
+
 fn errno_rule(names: &[&str], errno: i32) -> Value {
     json!({"names": names, "action": "SCMP_ACT_ERRNO", "errnoRet": errno})
 }
