@@ -160,6 +160,25 @@ fn an_errno_rule_is_seen_from_inside() {
     assert!(out.stdout.starts_with("1\n"), "{out}");
 }
 
+/// With noNewPrivileges the filter could wait until right before execve, but runc installs it
+/// before the startContainer hooks, so they run under it too.
+#[test]
+fn start_container_hooks_run_under_the_filter() {
+    let profile = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [errno_rule(&["mkdir", "mkdirat"], libc::EXDEV)]
+    });
+    let mut bundle = bundle_with(profile);
+    let hook = "mkdir /dev/shm/d 2>/dev/shm/err; echo $? >/dev/shm/rc";
+    bundle.set(
+        "hooks",
+        json!({"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", hook]}]}),
+    );
+    let out = run_sh(&mut bundle, "cat /dev/shm/rc /dev/shm/err");
+    assert!(out.stdout.starts_with("1\n"), "{out}");
+    assert!(out.stdout.contains("Invalid cross-device link"), "{out}");
+}
+
 /// MASKED_EQ takes value as the mask and valueTwo as the datum; several checks of one
 /// argument are alternatives.
 #[test]

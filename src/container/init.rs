@@ -174,7 +174,7 @@ fn init(
     let mut hand = |fd| hand_listener(chan, fd);
     let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     let filter = compile(seccomp, &mut hand)?;
-    let prepared = setup::prepare(
+    let mut prepared = setup::prepare(
         &process,
         personality,
         cfg.preserve_fds,
@@ -183,6 +183,7 @@ fn init(
     )?;
     chan.send(kind::READY, &[])?;
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
+    prepared.install_pending_filter()?;
     cfg.state.status = Status::Created;
     hooks::run(
         "startContainer",

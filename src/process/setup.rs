@@ -34,6 +34,12 @@ pub struct Filter<'a> {
 }
 
 impl Prepared {
+    /// Installs a filter still pending now instead of right before execve, so that what runs
+    /// in between (the startContainer hooks) runs under it, as with runc.
+    pub fn install_pending_filter(&mut self) -> Result<(), ProcessError> {
+        install(self.seccomp.take()).map(drop)
+    }
+
     /// The resolved program, e.g. "/bin/sh" for args[0] "sh".
     #[cfg(test)]
     pub fn path(&self) -> &std::ffi::CStr {
