@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 
 /// A detached `sleep` container.
@@ -191,6 +192,21 @@ fn exec_exits_with_the_process_status_and_255_when_exec_fails() {
     husk(&["exec", "--cgroup", "nosuch", &id, "true"])
         .assert_code(255)
         .assert_fails_naming("nosuch");
+    husk(&["exec", "--cgroup", "../../x", &id, "true"])
+        .assert_code(255)
+        .assert_fails_naming("../../x is not a sub cgroup path");
+    // The script is found; execve fails on its missing interpreter, in Go's words as runc 1.3
+    // prints them (its integration tests match this text).
+    let script = b.rootfs().join("run.sh");
+    fs::write(&script, "#!/mmnnttbb foo bar\nsh\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = husk(&["exec", &id, "/run.sh"]).assert_code(255);
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("exec /run.sh: no such file or directory"),
+        "{out}"
+    );
     let ghost = unique_id("ghost");
     husk(&["exec", &ghost, "true"])
         .assert_code(255)

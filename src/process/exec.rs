@@ -122,7 +122,7 @@ mod tests {
         let script = std::env::temp_dir().join(format!("husk-noninterp-{}", std::process::id()));
         std::fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let shown = format!("{:?}", script.display().to_string());
+        let shown = script.display().to_string();
         let process = Process {
             args: vec![script.display().to_string()],
             cwd: "/".into(),
@@ -136,7 +136,7 @@ mod tests {
                     Err(err) => err,
                 })
                 .find(|err| {
-                    let busy = err.to_string().contains("Text file busy");
+                    let busy = err.to_string().contains("text file busy");
                     busy.then(|| std::thread::sleep(std::time::Duration::from_millis(20)));
                     !busy
                 })
@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(code, 0);
         assert_eq!(
             output,
-            format!("exec {shown}: No such file or directory not_found=true")
+            format!("exec {shown}: no such file or directory not_found=true")
         );
     }
 }
