@@ -5,7 +5,7 @@
 use super::init_config::{InitConfig, Launch, TenantConfig};
 use crate::process::channel::{kind, Channel, ChannelError};
 use crate::process::error::ProcessError;
-use crate::process::hooks::{self, HookError};
+use crate::process::hooks::{self, HookError, Setting};
 use crate::process::setup::Filter;
 use crate::process::{console, exec, lsm, setup};
 use crate::rootfs::{self, RootfsError};
@@ -156,10 +156,16 @@ fn init(
         chan.expect(kind::HOOKS_DONE)?;
     }
     let hooks = spec.hooks.clone().unwrap_or_default();
+    // runc's init changes into the rootfs right before these, still outside it.
+    let in_rootfs = Setting {
+        cwd: Some(&cfg.rootfs),
+        default_env: None,
+    };
     hooks::run(
         "createContainer",
         &hooks.create_container,
         &crate::spec::to_json(&cfg.state),
+        in_rootfs,
     )?;
     rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
     let process = spec.process.clone().unwrap_or_default();
@@ -185,10 +191,16 @@ fn init(
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
     prepared.install_pending_filter()?;
     cfg.state.status = Status::Created;
+    // In the process's cwd; without an `env` of their own, with the process's, as runc.
+    let as_process = Setting {
+        cwd: None,
+        default_env: Some(&prepared.envp),
+    };
     hooks::run(
         "startContainer",
         &hooks.start_container,
         &crate::spec::to_json(&cfg.state),
+        as_process,
     )?;
     if let Some(f) = fifo.as_mut() {
         f.write_all(b"1")
