@@ -13,7 +13,14 @@ pub fn spawn(
     envp: &[CString],
     fds: &[(RawFd, RawFd)],
 ) -> io::Result<libc::pid_t> {
-    start(libc::posix_spawn, path, argv, Some(envp), fds)
+    start(
+        libc::posix_spawn,
+        path,
+        argv,
+        Some(envp),
+        fds,
+        FileActions::new()?,
+    )
 }
 
 /// Like [`spawn`], but with this process's environment when `envp` is None, and in `cwd`
@@ -29,7 +36,7 @@ pub fn spawn_in(
     if let Some(dir) = cwd {
         actions.chdir(dir)?;
     }
-    start_with(libc::posix_spawn, path, argv, envp, fds, actions)
+    start(libc::posix_spawn, path, argv, envp, fds, actions)
 }
 
 /// Starts `program`, found in this process's PATH, with this process's environment.
@@ -38,7 +45,14 @@ pub fn spawn_in_path(
     argv: &[CString],
     fds: &[(RawFd, RawFd)],
 ) -> io::Result<libc::pid_t> {
-    start(libc::posix_spawnp, program, argv, None, fds)
+    start(
+        libc::posix_spawnp,
+        program,
+        argv,
+        None,
+        fds,
+        FileActions::new()?,
+    )
 }
 
 type PosixSpawn = unsafe extern "C" fn(
@@ -51,16 +65,6 @@ type PosixSpawn = unsafe extern "C" fn(
 ) -> libc::c_int;
 
 fn start(
-    how: PosixSpawn,
-    path: &CStr,
-    argv: &[CString],
-    envp: Option<&[CString]>,
-    fds: &[(RawFd, RawFd)],
-) -> io::Result<libc::pid_t> {
-    start_with(how, path, argv, envp, fds, FileActions::new()?)
-}
-
-fn start_with(
     how: PosixSpawn,
     path: &CStr,
     argv: &[CString],
