@@ -111,6 +111,7 @@ fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
         cfg.personality.as_ref(),
         cfg.preserve_fds,
         false,
+        cfg.rootless_euid,
         filter,
     )?;
     Err(exec::exec(prepared).into())
@@ -185,6 +186,7 @@ fn init(
         personality,
         cfg.preserve_fds,
         cfg.no_new_keyring,
+        cfg.rootless_euid,
         filter,
     )?;
     chan.send(kind::READY, &[])?;

@@ -18,16 +18,14 @@ pub fn prepare(env: &[String], uid: u32) -> Vec<String> {
 }
 
 fn last_of_each(env: &[String]) -> Vec<String> {
-    let name = |e: &String| e.split('=').next().unwrap_or_default().to_string();
-    let mut seen = std::collections::HashSet::new();
-    let mut kept: Vec<String> = env
-        .iter()
-        .rev()
-        .filter(|e| seen.insert(name(e)))
-        .cloned()
-        .collect();
-    kept.reverse();
-    kept
+    fn name(e: &str) -> &str {
+        e.split('=').next().unwrap_or_default()
+    }
+    env.iter()
+        .enumerate()
+        .filter(|(i, e)| !env[i + 1..].iter().any(|later| name(later) == name(e)))
+        .map(|(_, e)| e.clone())
+        .collect()
 }
 
 fn home(uid: u32) -> String {

@@ -82,7 +82,11 @@ impl fmt::Display for ProcessError {
             }
             // Go's os.PathError, as runc 1.3 prints a failed execve and tests match it.
             ProcessError::Exec { path, source } => {
-                write!(f, "exec {path}: {}", errno_text(source).to_lowercase())
+                write!(
+                    f,
+                    "exec {path}: {}",
+                    errno_text(source).to_ascii_lowercase()
+                )
             }
         }
     }

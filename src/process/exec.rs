@@ -86,7 +86,7 @@ mod tests {
                 cwd: "/".into(),
                 ..Default::default()
             };
-            let err = match prepare(&process, None, keep_fds, true, None) {
+            let err = match prepare(&process, None, keep_fds, true, false, None) {
                 Ok(prepared) => exec(prepared),
                 Err(err) => err,
             };
@@ -131,7 +131,7 @@ mod tests {
         let (code, output) = testing::capture_in_child(move |mut out| {
             // Another test's fork can briefly hold the script's write fd (ETXTBSY).
             let err = (0..50)
-                .map(|_| match prepare(&process, None, 0, true, None) {
+                .map(|_| match prepare(&process, None, 0, true, false, None) {
                     Ok(prepared) => exec(prepared),
                     Err(err) => err,
                 })

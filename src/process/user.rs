@@ -8,9 +8,11 @@ use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 
-pub fn switch(user: &User) -> Result<(), ProcessError> {
+/// `keep_groups`: a runtime run without root leaves the supplementary groups as they came
+/// (runc sets them only when its euid is root), even where the gid map would allow setgroups.
+pub fn switch(user: &User, keep_groups: bool) -> Result<(), ProcessError> {
     give_stdio(user.uid)?;
-    if setgroups_allowed() {
+    if !keep_groups && setgroups_allowed() {
         sys::setgroups(&user.additional_gids).map_err(|e| {
             ProcessError::failed(
                 "process.user.additionalGids",
