@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 
 /// A detached `sleep` container.
@@ -96,6 +97,65 @@ fn every_exec_flag_is_seen_from_inside() {
     b.assert_clean(&id);
 }
 
+/// The environment a process sees, entry by entry, as its /proc/self/environ holds it.
+fn environ(out: &Out) -> Vec<&str> {
+    out.stdout.split('\0').filter(|e| !e.is_empty()).collect()
+}
+
+#[test]
+fn exec_env_overrides_the_configs_value_and_newlines_stay_intact() {
+    let mut b = Bundle::new();
+    b.push("process.env", json!("RUN=one\ntwo"));
+    let id = running(&mut b);
+    let cat = ["cat", "/proc/self/environ"];
+    let out = husk(&[&["exec", "-e", "TERM=dumb", "-e", "NL=a\nb", &id], &cat[..]].concat());
+    let out = out.assert_ok();
+    let env = environ(&out);
+    assert_eq!(
+        env.iter()
+            .filter(|e| e.starts_with("TERM="))
+            .collect::<Vec<&&str>>(),
+        [&"TERM=dumb"],
+        "{env:?}"
+    );
+    assert!(env.contains(&"NL=a\nb"), "{env:?}");
+    assert!(env.contains(&"RUN=one\ntwo"), "{env:?}");
+    let file = b.dir().join("process.json");
+    let env = ["A=1", "PATH=/bin", "B=x", "A=2\n3"];
+    let user = json!({"uid": 0, "gid": 0});
+    let process = json!({"args": cat, "cwd": "/", "env": env, "user": user});
+    fs::write(&file, process.to_string()).unwrap();
+    let out = husk(&["exec", "--process", file.to_str().unwrap(), &id]);
+    assert_eq!(
+        environ(&out.assert_ok()),
+        ["PATH=/bin", "B=x", "A=2\n3", "HOME=/root"]
+    );
+    husk(&["delete", "-f", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
+fn exec_cap_is_ambient_too_when_the_process_lists_an_inheritable_set() {
+    let mut b = Bundle::new();
+    let caps = json!(["CAP_KILL"]);
+    let wider = json!(["CAP_KILL", "CAP_NET_RAW"]);
+    b.set(
+        "process.capabilities",
+        json!({"bounding": wider, "effective": caps, "permitted": caps, "inheritable": wider}),
+    );
+    let id = running(&mut b);
+    let cap = ["exec", "--cap", "CAP_NET_RAW", "--cap", "CAP_SYS_TIME"];
+    let out = husk(&[&cap[..], &[&id, "cat", "/proc/self/status"]].concat()).assert_ok();
+    let set = |name| u64::from_str_radix(field(&out.stdout, name), 16).unwrap();
+    let (net_raw, sys_time) = (cap_bit(13), cap_bit(25));
+    assert_eq!(set("CapPrm"), cap_bit(5) | net_raw | sys_time, "{out}");
+    assert_eq!(set("CapInh"), cap_bit(5) | net_raw, "{out}");
+    // The kernel holds an ambient cap only while it is inheritable: CAP_SYS_TIME is not.
+    assert_eq!(set("CapAmb"), net_raw, "{out}");
+    husk(&["delete", "-f", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
 #[test]
 fn exec_keeps_the_containers_dropped_caps_and_limits() {
     let mut b = Bundle::new();
@@ -132,6 +192,21 @@ fn exec_exits_with_the_process_status_and_255_when_exec_fails() {
     husk(&["exec", "--cgroup", "nosuch", &id, "true"])
         .assert_code(255)
         .assert_fails_naming("nosuch");
+    husk(&["exec", "--cgroup", "../../x", &id, "true"])
+        .assert_code(255)
+        .assert_fails_naming("../../x is not a sub cgroup path");
+    // The script is found; execve fails on its missing interpreter, in Go's words as runc 1.3
+    // prints them (its integration tests match this text).
+    let script = b.rootfs().join("run.sh");
+    fs::write(&script, "#!/mmnnttbb foo bar\nsh\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = husk(&["exec", &id, "/run.sh"]).assert_code(255);
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("exec /run.sh: no such file or directory"),
+        "{out}"
+    );
     let ghost = unique_id("ghost");
     husk(&["exec", &ghost, "true"])
         .assert_code(255)

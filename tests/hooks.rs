@@ -170,3 +170,74 @@ fn failing_poststart_and_poststop_hooks_only_warn() {
         bundle.assert_clean(&id);
     }
 }
+
+/// A hook that writes its argv[0], cwd and environment (one line each) to `out`.
+fn where_hook(argv0: &str, out: &str, env: Option<&[&str]>) -> Value {
+    let script = format!("{{ echo \"$0\"; pwd; env | grep -v '^PWD=\\|^SHLVL=\\|^_=' | sort | tr '\\n' ' '; }} > {out}");
+    let mut hook = json!({"path": "/bin/sh", "args": [argv0, "-c", script]});
+    if let Some(env) = env {
+        hook["env"] = json!(env);
+    }
+    hook
+}
+
+/// runc changes into the bundle before its own hooks and into the rootfs before
+/// createContainer, so relative paths resolve there; startContainer runs in the process's
+/// cwd and, without an `env` of its own, with the process's environment. A hook's argv is its
+/// `args` as given, argv[0] included. Checked through create and start, where poststart is
+/// run by `start`.
+#[test]
+fn each_hook_kind_starts_where_runc_starts_it() {
+    let mut bundle = Bundle::new();
+    let shared = bundle.share();
+    let host = shared.to_str().unwrap().to_string();
+    let relative = bundle.dir().join("relative-hook");
+    fs::write(&relative, format!("#!/bin/sh\npwd > {host}/relative\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&relative, fs::Permissions::from_mode(0o755)).unwrap();
+    bundle.push("hooks.createRuntime", json!({"path": "relative-hook"}));
+    let only_x: &[&str] = &["X=1"];
+    for kind in ["prestart", "createRuntime", "createContainer", "poststart"] {
+        let out = format!("{host}/{kind}");
+        bundle.push(
+            &format!("hooks.{kind}"),
+            where_hook("my-sh", &out, Some(only_x)),
+        );
+    }
+    let start = |name: &str, env| where_hook("sh", &format!("/shared/{name}"), env);
+    bundle.push(
+        "hooks.startContainer",
+        start("startContainer", Some(only_x)),
+    );
+    bundle.push("hooks.startContainer", start("startContainer-bare", None));
+    bundle.set("process.cwd", json!("/shared"));
+    bundle.set("process.env", json!(["PATH=/bin", "C=2"]));
+    bundle.sh("true");
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    husk(&["start", &id]).assert_ok();
+    let read = |name: &str| fs::read_to_string(shared.join(name)).unwrap_or_default();
+    let dir = bundle.dir_str();
+    assert_eq!(
+        read("relative"),
+        format!("{dir}\n"),
+        "createRuntime by a relative path"
+    );
+    for kind in ["prestart", "createRuntime", "poststart"] {
+        assert_eq!(read(kind), format!("my-sh\n{dir}\nX=1 "), "{kind}");
+    }
+    let rootfs = bundle.rootfs();
+    let rootfs = rootfs.to_str().unwrap();
+    assert_eq!(read("createContainer"), format!("my-sh\n{rootfs}\nX=1 "));
+    assert_eq!(
+        read("startContainer"),
+        "sh\n/shared\nPATH=/sbin:/usr/sbin:/bin:/usr/bin X=1 "
+    );
+    assert_eq!(
+        read("startContainer-bare"),
+        "sh\n/shared\nC=2 HOME=/root PATH=/bin "
+    );
+    wait_status(&id, "stopped");
+    husk(&["delete", &id]).assert_ok();
+    bundle.assert_clean(&id);
+}

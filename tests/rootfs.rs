@@ -17,6 +17,7 @@ struct Mount {
     options: Vec<String>,
     tags: Vec<String>,
     fstype: String,
+    source: String,
     super_options: Vec<String>,
 }
 
@@ -32,6 +33,7 @@ fn parse_mountinfo(text: &str) -> Vec<Mount> {
                 options: split(left.get(5)?),
                 tags: left[6..].iter().map(|s| s.to_string()).collect(),
                 fstype: right.first()?.to_string(),
+                source: right.get(1)?.to_string(),
                 super_options: split(right.get(2)?),
             })
         })
@@ -352,6 +354,7 @@ fn masked_paths_hide_files_and_directories() {
     assert_eq!(rows, ["0", "0", "refused"]);
     let etc = mount_at(&mounts, "/etc");
     assert_eq!(etc.fstype, "tmpfs");
+    assert_eq!(etc.source, "tmpfs", "named as runc's mount(2) names it");
     assert!(etc.options.iter().any(|o| o == "ro"), "{etc:?}");
 }
 

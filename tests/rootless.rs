@@ -111,6 +111,35 @@ fn ranges_from_subuid_go_through_newuidmap() {
     assert_no_processes_in(&b.rootfs());
 }
 
+/// runc sets supplementary groups only when its own euid is root: run by a user, the process
+/// keeps the groups it came with (the user's own gid, 0 inside) even where newgidmap allowed
+/// setgroups, and additionalGids go unused, in init and in exec alike.
+#[test]
+fn a_rootless_runtime_keeps_the_supplementary_groups() {
+    let (first, count) = (300_000, 65_536);
+    let user = TestUser::new("g", Some((first, count)));
+    let uids = json!([map(0, user.uid, 1), map(1, first, count)]);
+    let gids = json!([map(0, user.gid, 1), map(1, first, count)]);
+    let (mut b, _shared) = rootless_bundle(&user, uids, gids);
+    b.set(
+        "process.user",
+        json!({"uid": 0, "gid": 0, "additionalGids": [5]}),
+    );
+    b.sh("exec sleep 60");
+    b.write();
+    let id = unique_id("rl");
+    user.husk(&["run", "--detach", "--bundle", b.dir_str(), &id])
+        .assert_ok();
+    let grep = ["grep", "Groups", "/proc/1/status", "/proc/self/status"];
+    let out = user.husk(&[&["exec", "-g", "6", &id][..], &grep[..]].concat());
+    assert_eq!(
+        out.assert_ok().stdout,
+        "/proc/1/status:Groups:\t0 \n/proc/self/status:Groups:\t0 \n"
+    );
+    user.husk(&["delete", "--force", &id]).assert_ok();
+    assert_no_processes_in(&b.rootfs());
+}
+
 /// Everything a refused create could have left: state, cgroup, processes.
 #[track_caller]
 fn nothing_left(user: &TestUser, b: &Bundle, id: &str) {

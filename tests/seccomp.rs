@@ -127,6 +127,27 @@ fn podmans_default_profile_runs_busybox_and_blocks_what_it_blocks() {
     );
 }
 
+/// With the default errno made EPERM, a call numbered above every call the profile names
+/// (1000: newer than any kernel's table) still fails with ENOSYS, as libseccomp's stub in
+/// runc returns, while an unnamed call below them (184, tuxcall, which the kernel itself
+/// answers with ENOSYS) gets the default's EPERM.
+#[test]
+fn a_call_newer_than_the_profile_gets_enosys_not_the_default_errno() {
+    let mut profile = podman_profile();
+    profile["defaultErrnoRet"] = json!(libc::EPERM);
+    let mut bundle = bundle_with(profile);
+    let out = run_sh(&mut bundle, "/sc 1000; /sc 184");
+    assert_eq!(out.stdout, "errno 38\nerrno 1\n", "{out}");
+}
+
+/// Allows everything but mkdir, which fails with EXDEV.
+fn mkdir_denied() -> Value {
+    json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [errno_rule(&["mkdir", "mkdirat"], libc::EXDEV)]
+    })
+}
+
 fn errno_rule(names: &[&str], errno: i32) -> Value {
     json!({"names": names, "action": "SCMP_ACT_ERRNO", "errnoRet": errno})
 }
@@ -145,6 +166,21 @@ fn an_errno_rule_is_seen_from_inside() {
         "{out}"
     );
     assert!(out.stdout.starts_with("1\n"), "{out}");
+}
+
+/// With noNewPrivileges the filter could wait until right before execve, but runc installs it
+/// before the startContainer hooks, so they run under it too.
+#[test]
+fn start_container_hooks_run_under_the_filter() {
+    let mut bundle = bundle_with(mkdir_denied());
+    let hook = "mkdir /dev/shm/d 2>/dev/shm/err; echo $? >/dev/shm/rc";
+    bundle.set(
+        "hooks",
+        json!({"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", hook]}]}),
+    );
+    let out = run_sh(&mut bundle, "cat /dev/shm/rc /dev/shm/err");
+    assert!(out.stdout.starts_with("1\n"), "{out}");
+    assert!(out.stdout.contains("Invalid cross-device link"), "{out}");
 }
 
 /// MASKED_EQ takes value as the mask and valueTwo as the datum; several checks of one
@@ -220,11 +256,7 @@ fn kill_actions_are_seen_from_outside() {
 /// Without no_new_privs, root that gives up CAP_SYS_ADMIN still gets its filter.
 #[test]
 fn no_new_privileges_false_still_installs_the_filter() {
-    let profile = json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "syscalls": [errno_rule(&["mkdir", "mkdirat"], libc::EXDEV)]
-    });
-    let mut bundle = bundle_with(profile);
+    let mut bundle = bundle_with(mkdir_denied());
     bundle.set("process.noNewPrivileges", json!(false));
     let out = run_sh(
         &mut bundle,
@@ -443,11 +475,7 @@ fn a_bad_profile_names_its_field_and_leaves_nothing() {
 /// A process started in a running container is bound by the container's filter.
 #[test]
 fn a_tenant_gets_the_containers_filter() {
-    let profile = json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "syscalls": [errno_rule(&["mkdir", "mkdirat"], libc::EXDEV)]
-    });
-    let mut bundle = bundle_with(profile);
+    let mut bundle = bundle_with(mkdir_denied());
     bundle.set("process.args", json!(["sleep", "1000"]));
     let id = bundle.id();
     bundle.create(&id).assert_ok();

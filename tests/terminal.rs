@@ -216,3 +216,54 @@ fn run_in_the_foreground_gives_a_shell_that_follows_resizes() {
     }
     b.assert_clean(&id);
 }
+
+/// Receives one pty master on a fresh console socket named `name`, from what `go` starts.
+fn master_from(name: &str, go: impl FnOnce(&str)) -> File {
+    let path = socket_path(name);
+    let listener = UnixListener::bind(&path).unwrap();
+    let receiver = thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        fd::recv_fds(&conn, 1).unwrap().remove(0)
+    });
+    go(path.to_str().unwrap());
+    File::from(receiver.join().unwrap())
+}
+
+/// The pty is made as root; before the switch of user its owner becomes the process's uid
+/// (its gid stays devpts's tty group, gid=5 in the mount options), as runc does, for init and
+/// for `exec -t`.
+#[test]
+fn the_pty_belongs_to_a_non_root_user() {
+    let mut b = Bundle::new();
+    let probe = "stat -c 'owner %u:%g' $(tty); echo done";
+    b.set("process.terminal", json!(true))
+        .set("process.user", json!({"uid": 1000, "gid": 1000}))
+        .set(
+            "process.args",
+            json!(["sh", "-c", format!("{probe}; sleep 1000")]),
+        );
+    b.write();
+    let id = b.id();
+    let dir = b.dir_str().to_string();
+    let mut master = master_from("user.sock", |sock| {
+        husk(&["run", "-d", "--bundle", &dir, "--console-socket", sock, &id]).assert_ok();
+    });
+    let seen = read_until(&mut master, "done");
+    assert!(seen.contains("owner 1000:5"), "{seen}");
+    let mut master = master_from("user-exec.sock", |sock| {
+        let exec = [
+            "exec",
+            "-t",
+            "-d",
+            "-u",
+            "1001:1001",
+            "--console-socket",
+            sock,
+        ];
+        husk(&[&exec[..], &[&id, "sh", "-c", probe]].concat()).assert_ok();
+    });
+    let seen = read_until(&mut master, "done");
+    assert!(seen.contains("owner 1001:5"), "{seen}");
+    husk(&["delete", "-f", &id]).assert_ok();
+    b.assert_clean(&id);
+}

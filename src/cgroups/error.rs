@@ -17,6 +17,8 @@ pub enum CgroupError {
     NotEmpty(PathBuf, usize),
     /// An existing cgroup is frozen, where init would hang.
     Frozen(PathBuf),
+    /// `exec --cgroup` named a path that climbs out of the container's cgroup.
+    NotSub(PathBuf),
     /// What systemd or the bus said when asked to `op` a unit.
     Systemd {
         op: &'static str,
@@ -52,6 +54,9 @@ impl fmt::Display for CgroupError {
                 "container's cgroup is not empty: {n} process(es) found in {}",
                 path.display()
             ),
+            CgroupError::NotSub(path) => {
+                write!(f, "{} is not a sub cgroup path", path.display())
+            }
             CgroupError::Frozen(path) => {
                 write!(
                     f,

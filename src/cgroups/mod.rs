@@ -294,13 +294,12 @@ impl Cgroup {
             .collect())
     }
 
-    /// The existing sub-cgroup `sub` (relative, inside this one) in every hierarchy.
+    /// The existing sub-cgroup `sub` in every hierarchy, joined below this one as runc joins
+    /// it: lexically, a leading `/` staying inside and a `..` never climbing out.
     pub fn sub(&self, sub: &Path) -> Result<Cgroup, CgroupError> {
-        let inside = sub
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-        let dirs: Vec<PathBuf> = self.dirs.iter().map(|d| d.join(sub)).collect();
-        match dirs.iter().find(|d| !inside || !d.is_dir()) {
+        let below = lexically_below(sub).ok_or_else(|| CgroupError::NotSub(sub.into()))?;
+        let dirs: Vec<PathBuf> = self.dirs.iter().map(|d| d.join(&below)).collect();
+        match dirs.iter().find(|d| !d.is_dir()) {
             Some(d) => Err(CgroupError::io(
                 "join sub-cgroup",
                 d,
@@ -309,7 +308,7 @@ impl Cgroup {
             None => Ok(Cgroup {
                 dirs,
                 created: Vec::new(),
-                unified: self.unified.as_ref().map(|d| d.join(sub)),
+                unified: self.unified.as_ref().map(|d| d.join(&below)),
                 unit: None,
             }),
         }
@@ -449,6 +448,22 @@ fn remove_when_empty(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {
             Err(e) => return Err(CgroupError::io("remove", dir, e)),
         }
     }
+}
+
+/// `sub` as a relative path with `.`, `..` and a leading `/` resolved, or None where a `..`
+/// would leave the directory it is joined to.
+fn lexically_below(sub: &Path) -> Option<PathBuf> {
+    let mut parts = Vec::new();
+    for c in sub.components() {
+        match c {
+            std::path::Component::Normal(p) => parts.push(p),
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            _ => {}
+        }
+    }
+    Some(parts.iter().collect())
 }
 
 #[cfg(test)]

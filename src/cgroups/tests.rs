@@ -273,3 +273,14 @@ fn a_v2_cpuset_is_left_to_inherit() {
     assert_eq!(fs::read_to_string(leaf.join("cpuset.cpus")).unwrap(), "");
     fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn a_sub_cgroup_is_joined_lexically_and_never_above() {
+    use std::path::Path;
+    let below = |p: &str| super::lexically_below(Path::new(p));
+    assert_eq!(below("/a/./b"), Some(PathBuf::from("a/b")));
+    assert_eq!(below("a/../b"), Some(PathBuf::from("b")));
+    assert_eq!(below("/"), Some(PathBuf::new()));
+    assert_eq!(below("../../x"), None);
+    assert_eq!(below("a/../../x"), None);
+}

@@ -135,6 +135,7 @@ fn build(
         console_fd: child.console_fd,
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
+        rootless_euid: !crate::sys::ids::is_root(),
     };
     let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     child.finish(

@@ -26,8 +26,10 @@ pub struct ProcessFlags {
     pub uid: Option<u32>,
     pub gid: Option<u32>,
     pub additional_gids: Vec<u32>,
-    /// Added to the bounding, effective and permitted sets only: never inheritable or
-    /// ambient, which would pass them on across a further exec (CVE-2022-29162).
+    /// Added to the bounding, effective and permitted sets, never to inheritable, which would
+    /// pass them on across a further exec (CVE-2022-29162); to ambient as well when the
+    /// process lists an inheritable set, as runc does, so the kernel keeps those the
+    /// inheritable set holds.
     pub caps: Vec<String>,
     pub no_new_privs: bool,
     pub apparmor: Option<String>,
@@ -45,7 +47,9 @@ impl ProcessFlags {
         p.user.additional_gids.extend(self.additional_gids);
         if !self.caps.is_empty() {
             let c = p.capabilities.get_or_insert_with(Capabilities::default);
-            for set in [&mut c.bounding, &mut c.effective, &mut c.permitted] {
+            let ambient = c.inheritable.is_some().then_some(&mut c.ambient);
+            let sets = [&mut c.bounding, &mut c.effective, &mut c.permitted];
+            for set in sets.into_iter().chain(ambient) {
                 set.get_or_insert_with(Vec::new)
                     .extend(self.caps.iter().cloned());
             }
@@ -113,7 +117,22 @@ mod tests {
         assert_eq!(c.effective, names(&["CAP_NET_RAW"]));
         assert_eq!(c.permitted, names(&["CAP_NET_RAW"]));
         assert_eq!(c.inheritable, names(&["CAP_KILL"]));
-        assert_eq!(c.ambient, None);
+        assert_eq!(
+            c.ambient,
+            names(&["CAP_NET_RAW"]),
+            "with inheritable listed"
+        );
+        let bare = Process {
+            capabilities: Some(Capabilities::default()),
+            ..Default::default()
+        };
+        let caps = vec!["CAP_NET_RAW".into()];
+        let c = ProcessFlags {
+            caps,
+            ..Default::default()
+        }
+        .apply(bare);
+        assert_eq!(c.capabilities.unwrap().ambient, None, "no inheritable set");
         assert_eq!(p.apparmor_profile.as_deref(), Some("husk-profile"));
         assert_eq!(
             p.selinux_label.as_deref(),

@@ -1,11 +1,20 @@
 //! The hooks the runtime runs itself (the others run inside the container's init).
 
 use super::saved::Saved;
-use crate::process::hooks::{self, HookError};
+use crate::process::hooks::{self, HookError, Setting};
 use crate::spec::{Hooks, Status};
 
 fn of(saved: &Saved) -> Hooks {
     saved.config.hooks.clone().unwrap_or_default()
+}
+
+/// The runtime's hooks start in the bundle, as runc's do (it changes into the bundle), so
+/// relative paths resolve the same; without `env` of their own they get husk's.
+fn setting(saved: &Saved) -> Setting<'_> {
+    Setting {
+        cwd: Some(&saved.bundle),
+        default_env: None,
+    }
 }
 
 fn state_json(saved: &Saved, status: Status) -> Vec<u8> {
@@ -17,8 +26,8 @@ fn state_json(saved: &Saved, status: Status) -> Vec<u8> {
 pub fn runtime(saved: &Saved) -> Result<(), HookError> {
     let h = of(saved);
     let state = state_json(saved, Status::Creating);
-    hooks::run("prestart", &h.prestart, &state)?;
-    hooks::run("createRuntime", &h.create_runtime, &state)
+    hooks::run("prestart", &h.prestart, &state, setting(saved))?;
+    hooks::run("createRuntime", &h.create_runtime, &state, setting(saved))
 }
 
 /// poststart and poststop failures are warnings: the spec lets the lifecycle go on.
@@ -27,6 +36,7 @@ pub fn poststart(saved: &Saved) {
         "poststart",
         &of(saved).poststart,
         &state_json(saved, Status::Running),
+        setting(saved),
     ));
 }
 
@@ -35,6 +45,7 @@ pub fn poststop(saved: &Saved) {
         "poststop",
         &of(saved).poststop,
         &state_json(saved, Status::Stopped),
+        setting(saved),
     ));
 }
 

@@ -5,7 +5,7 @@
 use super::init_config::{InitConfig, Launch, TenantConfig};
 use crate::process::channel::{Channel, ChannelError, Frame};
 use crate::process::error::ProcessError;
-use crate::process::hooks::{self, HookError};
+use crate::process::hooks::{self, HookError, Setting};
 use crate::process::setup::Filter;
 use crate::process::{console, exec, lsm, setup};
 use crate::rootfs::{self, RootfsError};
@@ -111,6 +111,7 @@ fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
         cfg.personality.as_ref(),
         cfg.preserve_fds,
         false,
+        cfg.rootless_euid,
         filter,
     )?;
     Err(exec::exec(prepared).into())
@@ -156,10 +157,16 @@ fn init(
         chan.expect(Frame::HooksDone)?;
     }
     let hooks = spec.hooks.clone().unwrap_or_default();
+    // runc's init changes into the rootfs right before these, still outside it.
+    let in_rootfs = Setting {
+        cwd: Some(&cfg.rootfs),
+        default_env: None,
+    };
     hooks::run(
         "createContainer",
         &hooks.create_container,
         &crate::spec::to_json(&cfg.state),
+        in_rootfs,
     )?;
     rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
     let process = spec.process.clone().unwrap_or_default();
@@ -177,20 +184,28 @@ fn init(
     let mut hand = |fd| hand_listener(chan, fd);
     let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     let filter = compile(seccomp, &mut hand)?;
-    let prepared = setup::prepare(
+    let mut prepared = setup::prepare(
         &process,
         personality,
         cfg.preserve_fds,
         cfg.no_new_keyring,
+        cfg.rootless_euid,
         filter,
     )?;
     chan.send(Frame::Ready, &[])?;
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
+    prepared.install_pending_filter()?;
     cfg.state.status = Status::Created;
+    // In the process's cwd; without an `env` of their own, with the process's, as runc.
+    let as_process = Setting {
+        cwd: None,
+        default_env: Some(&prepared.envp),
+    };
     hooks::run(
         "startContainer",
         &hooks.start_container,
         &crate::spec::to_json(&cfg.state),
+        as_process,
     )?;
     if let Some(f) = fifo.as_mut() {
         f.write_all(b"1")

@@ -26,6 +26,8 @@ pub struct InitConfig {
     pub console_fd: Option<RawFd>,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
+    /// The runtime runs without root: the process keeps its supplementary groups.
+    pub rootless_euid: bool,
 }
 
 /// An extra process in a running container: its namespaces already hold the root filesystem,
@@ -39,4 +41,5 @@ pub struct TenantConfig {
     pub seccomp: Option<Seccomp>,
     pub preserve_fds: i32,
     pub console_fd: Option<RawFd>,
+    pub rootless_euid: bool,
 }

@@ -150,6 +150,7 @@ impl TenantBuilder {
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
             seccomp: linux.seccomp,
+            rootless_euid: !crate::sys::ids::is_root(),
         };
         let state = saved.state(Status::Running);
         let seccomp = tenant.seccomp.clone();

@@ -80,8 +80,13 @@ impl fmt::Display for ProcessError {
             ProcessError::NotExecutable { program } => {
                 write!(f, "exec: {program:?}: permission denied")
             }
+            // Go's os.PathError, as runc 1.3 prints a failed execve and tests match it.
             ProcessError::Exec { path, source } => {
-                write!(f, "exec {path:?}: {}", errno_text(source))
+                write!(
+                    f,
+                    "exec {path}: {}",
+                    errno_text(source).to_ascii_lowercase()
+                )
             }
         }
     }
@@ -145,5 +150,6 @@ mod tests {
             source: io::Error::from_raw_os_error(libc::EACCES),
         };
         assert!(!eacces.is_not_found());
+        assert_eq!(enoent.to_string(), "exec /x: no such file or directory");
     }
 }

@@ -49,7 +49,7 @@ mod tests {
                 cwd: "/".into(),
                 ..Default::default()
             };
-            let err = match prepare(&process, None, keep_fds, true, None) {
+            let err = match prepare(&process, None, keep_fds, true, false, None) {
                 Ok(prepared) => exec(prepared),
                 Err(err) => err,
             };
@@ -85,7 +85,7 @@ mod tests {
         let script = std::env::temp_dir().join(format!("husk-noninterp-{}", std::process::id()));
         std::fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let shown = format!("{:?}", script.display().to_string());
+        let shown = script.display().to_string();
         let process = Process {
             args: vec![script.display().to_string()],
             cwd: "/".into(),
@@ -94,12 +94,12 @@ mod tests {
         let (code, output) = testing::capture_in_child(move |mut out| {
             // Another test's fork can briefly hold the script's write fd (ETXTBSY).
             let err = (0..50)
-                .map(|_| match prepare(&process, None, 0, true, None) {
+                .map(|_| match prepare(&process, None, 0, true, false, None) {
                     Ok(prepared) => exec(prepared),
                     Err(err) => err,
                 })
                 .find(|err| {
-                    let busy = err.to_string().contains("Text file busy");
+                    let busy = err.to_string().contains("text file busy");
                     busy.then(|| std::thread::sleep(std::time::Duration::from_millis(20)));
                     !busy
                 })
@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(code, 0);
         assert_eq!(
             output,
-            format!("exec {shown}: No such file or directory not_found=true")
+            format!("exec {shown}: no such file or directory not_found=true")
         );
     }
 }

@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::fmt;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug)]
@@ -33,10 +33,24 @@ impl fmt::Display for HookError {
 
 impl std::error::Error for HookError {}
 
+/// Where a kind of hook runs, as runc runs it: the directory it starts in (None: the caller's
+/// own), and the environment a hook without `env` gets (None: the caller's own, as Go's
+/// exec gives it; startContainer hooks get the container process's).
+#[derive(Clone, Copy)]
+pub struct Setting<'a> {
+    pub cwd: Option<&'a Path>,
+    pub default_env: Option<&'a [CString]>,
+}
+
 /// Runs `hooks` in order; `stage` names them in errors (`prestart`, `createRuntime`, ...).
-pub fn run(stage: &'static str, hooks: &[Hook], state: &[u8]) -> Result<(), HookError> {
+pub fn run(
+    stage: &'static str,
+    hooks: &[Hook],
+    state: &[u8],
+    setting: Setting<'_>,
+) -> Result<(), HookError> {
     for (index, hook) in hooks.iter().enumerate() {
-        run_one(hook, state).map_err(|reason| HookError {
+        run_one(hook, state, setting).map_err(|reason| HookError {
             stage,
             index,
             path: hook.path.clone(),
@@ -46,7 +60,7 @@ pub fn run(stage: &'static str, hooks: &[Hook], state: &[u8]) -> Result<(), Hook
     Ok(())
 }
 
-fn run_one(hook: &Hook, state: &[u8]) -> Result<(), String> {
+fn run_one(hook: &Hook, state: &[u8], setting: Setting<'_>) -> Result<(), String> {
     let path = cstring(hook.path.as_os_str().as_bytes())?;
     let argv = match hook.args.is_empty() {
         true => vec![path.clone()],
@@ -61,14 +75,18 @@ fn run_one(hook: &Hook, state: &[u8]) -> Result<(), String> {
         .iter()
         .map(|e| cstring(e.as_bytes()))
         .collect::<Result<Vec<_>, _>>()?;
+    let envp = match (hook.env.is_empty(), setting.default_env) {
+        (false, _) => Some(envp.as_slice()),
+        (true, default) => default,
+    };
+    let cwd = setting
+        .cwd
+        .map(|d| cstring(d.as_os_str().as_bytes()))
+        .transpose()?;
     let (r, w) = fd::pipe().map_err(|e| format!("pipe: {e}"))?;
-    let pid = spawn::spawn(
-        &path,
-        &argv,
-        &envp,
-        &[(std::os::fd::AsRawFd::as_raw_fd(&r), 0)],
-    )
-    .map_err(|e| e.to_string())?;
+    let stdin = [(std::os::fd::AsRawFd::as_raw_fd(&r), 0)];
+    let pid =
+        spawn::spawn_in(&path, &argv, envp, &stdin, cwd.as_deref()).map_err(|e| e.to_string())?;
     drop(r);
     feed(w, state);
     let status = wait_for(pid, hook.timeout)?;

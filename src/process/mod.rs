@@ -5,6 +5,7 @@ pub mod caps;
 pub mod channel;
 pub mod console;
 pub mod cwd;
+pub mod env;
 pub mod error;
 pub mod exec;
 pub mod fds;

@@ -34,6 +34,12 @@ pub struct Filter<'a> {
 }
 
 impl Prepared {
+    /// Installs a filter still pending now instead of right before execve, so that what runs
+    /// in between (the startContainer hooks) runs under it, as with runc.
+    pub fn install_pending_filter(&mut self) -> Result<(), ProcessError> {
+        install(self.seccomp.take()).map(drop)
+    }
+
     /// The resolved program, e.g. "/bin/sh" for args[0] "sh".
     #[cfg(test)]
     pub fn path(&self) -> &std::ffi::CStr {
@@ -54,6 +60,7 @@ pub fn prepare(
     personality: Option<&Personality>,
     keep_fds: i32,
     no_new_keyring: bool,
+    keep_groups: bool,
     mut seccomp: Option<Filter<'_>>,
 ) -> Result<Prepared, ProcessError> {
     fds::close_stray_fds(keep_fds)?;
@@ -69,9 +76,9 @@ pub fn prepare(
     if !process.no_new_privileges && !keeps_sys_admin(process) {
         install_and_hand(seccomp.take())?;
     }
-    let env = user::with_home(&process.env, process.user.uid);
+    let env = super::env::prepare(&process.env, process.user.uid);
     let entered = enter_cwd_privileged(&process.cwd)?;
-    set_identity(process)?;
+    set_identity(process, keep_groups)?;
     sys_proc::umask(process.user.umask.unwrap_or(DEFAULT_UMASK));
     if !entered {
         cwd::enter(&process.cwd)?;
@@ -139,21 +146,25 @@ pub(crate) fn install(filter: Option<Program>) -> Result<Option<OwnedFd>, Proces
 
 /// Without `capabilities` the kernel's own rules apply: root keeps its sets, any other uid
 /// loses them at setresuid.
-fn set_identity(process: &Process) -> Result<(), ProcessError> {
+fn set_identity(process: &Process, keep_groups: bool) -> Result<(), ProcessError> {
     match &process.capabilities {
-        Some(config) => switch_user_keeping(process, config),
-        None => user::switch(&process.user),
+        Some(config) => switch_user_keeping(process, config, keep_groups),
+        None => user::switch(&process.user, keep_groups),
     }
 }
 
 /// The bounding set must shrink while still privileged, and keep-caps stops setresuid from
 /// clearing the permitted set that capset then narrows to the configured one.
-fn switch_user_keeping(process: &Process, config: &Capabilities) -> Result<(), ProcessError> {
+fn switch_user_keeping(
+    process: &Process,
+    config: &Capabilities,
+    keep_groups: bool,
+) -> Result<(), ProcessError> {
     let last_cap = caps::last_cap();
     let sets = CapSets::parse(config).limit_to(last_cap);
     caps::drop_bounding(sets.bounding, last_cap)?;
     set_keep_caps(true)?;
-    user::switch(&process.user)?;
+    user::switch(&process.user, keep_groups)?;
     set_keep_caps(false)?;
     caps::apply(&sets)
 }
@@ -220,7 +231,7 @@ mod tests {
     /// Runs `prepare` in a forked child and returns its /proc/self/status, or the error text.
     fn status_after(process: Process) -> Result<String, String> {
         let (code, output) = testing::capture_in_child(move |mut out| {
-            let text = match prepare(&process, None, 0, false, None) {
+            let text = match prepare(&process, None, 0, false, false, None) {
                 Ok(_) => std::fs::read_to_string("/proc/self/status").unwrap(),
                 Err(e) => format!("ERR {e}"),
             };
@@ -306,7 +317,7 @@ mod tests {
                 soft: 30000,
                 hard: 30000,
             }];
-            let text = match prepare(&p, None, 0, false, None) {
+            let text = match prepare(&p, None, 0, false, false, None) {
                 Ok(_) => "prepared".to_string(),
                 Err(e) => e.to_string(),
             };
@@ -332,7 +343,7 @@ mod tests {
             testing::enter_root_with_proc(&root_str).unwrap();
             let mut p = process(User::default());
             p.cwd = format!("/proc/self/fd/{}", outside.as_raw_fd());
-            let text = match prepare(&p, None, 0, false, None) {
+            let text = match prepare(&p, None, 0, false, false, None) {
                 Ok(_) => "prepared".to_string(),
                 Err(e) => e.to_string(),
             };
@@ -356,7 +367,14 @@ mod tests {
                 domain: "LINUX32".into(),
                 flags: vec![],
             };
-            let text = match prepare(&process(User::default()), Some(&linux32), 0, true, None) {
+            let text = match prepare(
+                &process(User::default()),
+                Some(&linux32),
+                0,
+                true,
+                false,
+                None,
+            ) {
                 Ok(_) => std::fs::read_to_string("/proc/self/personality").unwrap(),
                 Err(e) => e.to_string(),
             };
@@ -374,7 +392,7 @@ mod tests {
             let mut p = process(User::default());
             p.args = vec!["busybox".into(), "true".into()];
             p.env = vec!["PATH=/nonexistent:/bin".into()];
-            let text = match prepare(&p, None, 0, true, None) {
+            let text = match prepare(&p, None, 0, true, false, None) {
                 Ok(prepared) => prepared.path().to_string_lossy().into_owned(),
                 Err(e) => e.to_string(),
             };

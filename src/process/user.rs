@@ -3,10 +3,16 @@
 
 use super::error::ProcessError;
 use crate::spec::User;
-use crate::sys::proc as sys;
+use crate::sys::{fs, proc as sys};
+use std::io;
+use std::os::fd::AsFd;
+use std::os::unix::fs::MetadataExt;
 
-pub fn switch(user: &User) -> Result<(), ProcessError> {
-    if setgroups_allowed() {
+/// `keep_groups`: a runtime run without root leaves the supplementary groups as they came
+/// (runc sets them only when its euid is root), even where the gid map would allow setgroups.
+pub fn switch(user: &User, keep_groups: bool) -> Result<(), ProcessError> {
+    give_stdio(user.uid)?;
+    if !keep_groups && setgroups_allowed() {
         sys::setgroups(&user.additional_gids).map_err(|e| {
             ProcessError::failed(
                 "process.user.additionalGids",
@@ -31,23 +37,29 @@ fn setgroups_allowed() -> bool {
     }
 }
 
-/// `process.env` with HOME set from the container's /etc/passwd entry for `uid` (or `/`) when
-/// it lacks HOME or has it empty, as runc does; read before the switch of user, since the
-/// file may be readable by root alone.
-pub fn with_home(env: &[String], uid: u32) -> Vec<String> {
-    let set = env
-        .iter()
-        .any(|e| e.strip_prefix("HOME=").is_some_and(|v| !v.is_empty()));
-    if set {
-        return env.to_vec();
+/// The process's stdio goes to its user before the switch, as runc does, so a terminal made as
+/// root (or a pipe) stays usable: the uid changes, the gid (devpts's tty group) stays.
+/// /dev/null is left alone, and a refusal (an owner or gid the user namespace does not map, a
+/// read-only /dev) leaves the fd as it is.
+fn give_stdio(uid: u32) -> Result<(), ProcessError> {
+    let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
+    let (stdin, stdout, stderr) = (io::stdin(), io::stdout(), io::stderr());
+    let stdio = [stdin.as_fd(), stdout.as_fd(), stderr.as_fd()];
+    for (n, fd) in stdio.into_iter().enumerate() {
+        let Ok(st) = fs::fstat(fd) else { continue };
+        if st.st_uid == uid || Some(st.st_rdev) == null {
+            continue;
+        }
+        match fs::chown_fd(fd, uid, st.st_gid) {
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::EINVAL | libc::EPERM | libc::EROFS)
+                ) => {}
+            r => r.map_err(|e| {
+                ProcessError::failed("process.user.uid", format!("chown stdio fd {n}"), e)
+            })?,
+        }
     }
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let home = passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.len() > 5 && f[2].parse() == Ok(uid))
-        .map_or("/", |f| f[5]);
-    let mut env: Vec<String> = env.iter().filter(|e| *e != "HOME=").cloned().collect();
-    env.push(format!("HOME={home}"));
-    env
+    Ok(())
 }

@@ -41,12 +41,21 @@ fn guarded(out: &mut Vec<sock_filter>, hi: u32, code: Vec<sock_filter>) {
     out.extend(code);
 }
 
+/// What the filter does with a syscall no rule names: `default`, except that with `enosys`
+/// numbers above the highest one the rules name (calls newer than the profile) fail with
+/// ENOSYS, so libc falls back to an older call, as runc's stub over libseccomp does.
+#[derive(Clone, Copy)]
+pub(super) struct Unlisted {
+    pub default: u32,
+    pub enosys: bool,
+}
+
 /// The whole program for `arches` (native first, ABIs of one AUDIT_ARCH adjacent), whose
 /// entries each rule's `numbers` follow. Any other ABI gets `bad_arch`.
 pub(super) fn program(
     arches: &[Arch],
     rules: &[Rule],
-    default: u32,
+    unlisted: Unlisted,
     bad_arch: u32,
 ) -> Vec<sock_filter> {
     let mut out = Vec::new();
@@ -56,7 +65,7 @@ pub(super) fn program(
         let audit = arches[i].audit;
         let mut section = Vec::new();
         op(&mut section, LD_W_ABS, OFF_NR, 0, 0);
-        let native = chain(&arches[i], i, rules, default);
+        let native = chain(&arches[i], i, rules, unlisted);
         if audit == AUDIT_X86_64 {
             op(&mut section, JGE, X32_BIT, 0, 1);
             op(&mut section, JA, native.len() as u32, 0, 0);
@@ -64,7 +73,7 @@ pub(super) fn program(
             match arches.get(i + 1) {
                 Some(x32) if x32.audit == audit => {
                     i += 1;
-                    section.extend(chain(x32, i, rules, default));
+                    section.extend(chain(x32, i, rules, unlisted));
                 }
                 _ => op(&mut section, RET_K, bad_arch, 0, 0),
             }
@@ -83,7 +92,8 @@ pub(super) fn program(
 /// One ABI's section after its syscall number is loaded. Numbers are visited in ascending
 /// order; a run of numbers (gaps included) that returns one action is one interval, closed
 /// by a comparison with its highest number.
-fn chain(arch: &Arch, which: usize, rules: &[Rule], default: u32) -> Vec<sock_filter> {
+fn chain(arch: &Arch, which: usize, rules: &[Rule], unlisted: Unlisted) -> Vec<sock_filter> {
+    let default = unlisted.default;
     let mut out = Vec::new();
     let (mut pending, mut open_lo, mut from) = (default, 0u32, 0u32);
     while let Some(nr) = rules
@@ -116,7 +126,12 @@ fn chain(arch: &Arch, which: usize, rules: &[Rule], default: u32) -> Vec<sock_fi
     if pending != default {
         close(&mut out, &mut open_lo, from, pending);
     }
-    out.extend(ret(default));
+    if unlisted.enosys && from > 0 {
+        guarded(&mut out, from - 1, ret(default));
+        out.extend(ret(libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32));
+    } else {
+        out.extend(ret(default));
+    }
     out
 }
 

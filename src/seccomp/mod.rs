@@ -121,7 +121,11 @@ pub fn compile(s: &Seccomp) -> Result<Program, SeccompError> {
             "required by an SCMP_ACT_NOTIFY rule",
         ));
     }
-    let insns = bpf::program(&arches, &rules, default, libc::SECCOMP_RET_KILL_PROCESS);
+    let unlisted = bpf::Unlisted {
+        default,
+        enosys: !permissive(default),
+    };
+    let insns = bpf::program(&arches, &rules, unlisted, libc::SECCOMP_RET_KILL_PROCESS);
     if insns.len() > MAX_INSNS {
         return Err(fail(
             "linux.seccomp",
@@ -135,6 +139,18 @@ pub fn compile(s: &Seccomp) -> Result<Program, SeccompError> {
         insns,
         flags: flags(&s.flags, notify)?,
     })
+}
+
+/// Actions under which a call newer than the profile may as well run (a tracer handles
+/// ENOSYS itself), so runc gives them no ENOSYS stub.
+fn permissive(action: u32) -> bool {
+    let kind = action & libc::SECCOMP_RET_ACTION_FULL;
+    [
+        libc::SECCOMP_RET_ALLOW,
+        libc::SECCOMP_RET_LOG,
+        libc::SECCOMP_RET_TRACE,
+    ]
+    .contains(&kind)
 }
 
 /// The SECCOMP_RET_* value of an OCI action; ERRNO and TRACE carry errnoRet (EPERM when

@@ -364,3 +364,27 @@ fn flags_the_kernel_knows_are_kept() {
     // This machine's kernel (6.x) knows them all; TSYNC with a listener needs TSYNC_ESRCH.
     assert_eq!(compile(&s).unwrap().flags, 0b111111);
 }
+
+/// Calls numbered above every call the profile names are newer than it: under a denying
+/// default they get ENOSYS (libc then falls back), below it the default's errno; a
+/// permissive default needs no such stub.
+#[test]
+fn calls_newer_than_the_profile_get_enosys() {
+    let enosys = ERRNO | libc::ENOSYS as u32;
+    let mut s = profile(
+        "SCMP_ACT_ERRNO",
+        vec![rule(&["read", "openat", "close"], "SCMP_ACT_ALLOW", vec![])],
+    );
+    let p = compile(&s).unwrap().insns;
+    let top = nr("openat");
+    assert_eq!(run(&p, X86_64, top, [0; 6]), ALLOW);
+    assert_eq!(run(&p, X86_64, top - 1, [0; 6]), ERRNO | libc::EPERM as u32);
+    assert_eq!(run(&p, X86_64, top + 1, [0; 6]), enosys);
+    assert_eq!(run(&p, X86_64, nr("close_range"), [0; 6]), enosys);
+    assert_eq!(run(&p, I386, 6, [0; 6]), ALLOW, "i386 close");
+    assert_eq!(run(&p, I386, 5000, [0; 6]), enosys);
+    assert_eq!(run(&p, X86_64, 0x4000_0000 + 5000, [0; 6]), enosys);
+    s.default_action = "SCMP_ACT_LOG".into();
+    let p = compile(&s).unwrap().insns;
+    assert_eq!(run(&p, X86_64, top + 1, [0; 6]), libc::SECCOMP_RET_LOG);
+}

@@ -149,9 +149,12 @@ pub fn move_mount(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> io::Result<()> {
     .map(drop)
 }
 
-/// A new, detached, option-less filesystem of `fstype` (fsopen + FSCONFIG_CMD_CREATE + fsmount).
+/// A new, detached, option-less filesystem of `fstype` (fsopen + FSCONFIG_CMD_CREATE + fsmount),
+/// its source named `fstype` in /proc/mounts as mount(2) with that source would show it
+/// (fsopen alone leaves "none").
 pub fn new_detached_fs(fstype: &str, attr_flags: u64) -> io::Result<OwnedFd> {
     let ctx = fs_open(fstype)?;
+    fs_config(ctx.as_fd(), "source", Some(fstype))?;
     fs_mount(ctx.as_fd(), attr_flags)
 }
 

@@ -13,7 +13,30 @@ pub fn spawn(
     envp: &[CString],
     fds: &[(RawFd, RawFd)],
 ) -> io::Result<libc::pid_t> {
-    start(libc::posix_spawn, path, argv, Some(envp), fds)
+    start(
+        libc::posix_spawn,
+        path,
+        argv,
+        Some(envp),
+        fds,
+        FileActions::new()?,
+    )
+}
+
+/// Like [`spawn`], but with this process's environment when `envp` is None, and in `cwd`
+/// when given (the child changes into it before execve; a relative `path` is found there).
+pub fn spawn_in(
+    path: &CStr,
+    argv: &[CString],
+    envp: Option<&[CString]>,
+    fds: &[(RawFd, RawFd)],
+    cwd: Option<&CStr>,
+) -> io::Result<libc::pid_t> {
+    let mut actions = FileActions::new()?;
+    if let Some(dir) = cwd {
+        actions.chdir(dir)?;
+    }
+    start(libc::posix_spawn, path, argv, envp, fds, actions)
 }
 
 /// Starts `program`, found in this process's PATH, with this process's environment.
@@ -22,7 +45,14 @@ pub fn spawn_in_path(
     argv: &[CString],
     fds: &[(RawFd, RawFd)],
 ) -> io::Result<libc::pid_t> {
-    start(libc::posix_spawnp, program, argv, None, fds)
+    start(
+        libc::posix_spawnp,
+        program,
+        argv,
+        None,
+        fds,
+        FileActions::new()?,
+    )
 }
 
 type PosixSpawn = unsafe extern "C" fn(
@@ -40,13 +70,13 @@ fn start(
     argv: &[CString],
     envp: Option<&[CString]>,
     fds: &[(RawFd, RawFd)],
+    mut actions: FileActions,
 ) -> io::Result<libc::pid_t> {
     extern "C" {
         static environ: *const *mut libc::c_char;
     }
     let argv = null_terminated(argv);
     let envp = envp.map(null_terminated);
-    let mut actions = FileActions::new()?;
     for &(from, to) in fds {
         actions.dup2(from, to)?;
     }
@@ -91,6 +121,11 @@ impl FileActions {
     fn dup2(&mut self, from: RawFd, to: RawFd) -> io::Result<()> {
         // SAFETY: self.0 was initialised by posix_spawn_file_actions_init.
         check(unsafe { libc::posix_spawn_file_actions_adddup2(&mut self.0, from, to) })
+    }
+
+    fn chdir(&mut self, dir: &CStr) -> io::Result<()> {
+        // SAFETY: self.0 was initialised; musl copies the NUL-terminated path.
+        check(unsafe { libc::posix_spawn_file_actions_addchdir_np(&mut self.0, dir.as_ptr()) })
     }
 }
 

@@ -32,8 +32,9 @@ fn check_hooks(spec: &Spec, at: &Blame) -> Checked {
     Ok(())
 }
 
+/// A relative `path` is taken, as runc takes it (the spec asks for an absolute one): it is
+/// found from the directory the hook kind starts in.
 fn check_hook(field: &str, hook: &Hook, at: &Blame) -> Checked {
-    at.require_absolute(format!("{field}.path"), &hook.path)?;
     match hook.timeout {
         Some(t) if t <= 0 => at.fail(
             format!("{field}.timeout"),
@@ -109,8 +110,7 @@ mod tests {
             .ends_with(": hooks.poststop[1].timeout: must be greater than zero, got 0"));
         spec.hooks.as_mut().unwrap().poststop[1].timeout = None;
         spec.hooks.as_mut().unwrap().create_runtime[0].path = "hook.sh".into();
-        assert!(fails(&spec, &b)
-            .ends_with(": hooks.createRuntime[0].path: \"hook.sh\" is not an absolute path"));
+        validate(&spec, b.path()).unwrap();
     }
 
     fn device(kind: &str, path: &str) -> Device {
