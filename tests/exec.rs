@@ -276,7 +276,8 @@ fn features_lists_what_husk_implements() {
     assert_eq!(linux["capabilities"][0], "CAP_CHOWN");
     assert_eq!(linux["cgroup"]["systemd"], true);
     assert_eq!(linux["cgroup"]["systemdUser"], true);
-    assert_eq!(linux["seccomp"]["enabled"], false);
+    assert_eq!(linux["seccomp"]["enabled"], true);
+    assert_eq!(linux["cgroup"]["rdma"], true);
     assert_eq!(linux["mountExtensions"]["idmap"]["enabled"], true);
     // 4-space indentation, like runc.
     assert!(
@@ -284,6 +285,68 @@ fn features_lists_what_husk_implements() {
             .starts_with("{\n    \"ociVersionMin\": \"1.0.0\",\n"),
         "{out}"
     );
+}
+
+fn names(v: &Value) -> Vec<&str> {
+    let list = v.as_array().unwrap_or_else(|| panic!("not a list: {v}"));
+    list.iter().map(|n| n.as_str().unwrap()).collect()
+}
+
+/// Every action, operator, architecture and supported flag `features` lists goes into one
+/// profile that a container runs under, with the rules' effects seen; a name it leaves out is
+/// refused.
+#[test]
+fn features_seccomp_lists_what_a_profile_may_use() {
+    let f: Value = serde_json::from_str(&husk_raw(&["features"]).assert_ok().stdout).unwrap();
+    let sc = &f["linux"]["seccomp"];
+    assert_eq!(sc["enabled"], true);
+    let known = names(&sc["knownFlags"]);
+    let supported = names(&sc["supportedFlags"]);
+    assert!(supported.iter().all(|s| known.contains(s)), "{sc}");
+    assert!(supported.contains(&"SECCOMP_FILTER_FLAG_LOG"), "{sc}");
+    // Rarely used syscalls the shell never makes, one per action that would end the payload.
+    let mut spare = [
+        "acct",
+        "swapon",
+        "swapoff",
+        "reboot",
+        "kexec_load",
+        "syslog",
+    ]
+    .into_iter();
+    let mut rules = vec![];
+    for action in names(&sc["actions"]) {
+        match action {
+            "SCMP_ACT_ALLOW" | "SCMP_ACT_NOTIFY" => continue,
+            "SCMP_ACT_ERRNO" => rules.push(json!({"names": ["mkdir"], "action": action})),
+            _ => rules.push(json!({"names": [spare.next().unwrap()], "action": action})),
+        }
+    }
+    for (i, op) in names(&sc["operators"]).into_iter().enumerate() {
+        let arg = json!({"index": 0, "op": op, "value": 7 + i, "valueTwo": 7 + i});
+        rules.push(json!({"names": ["sethostname"], "action": "SCMP_ACT_ERRNO", "args": [arg]}));
+    }
+    let archs = names(&sc["archs"]);
+    assert!(archs.contains(&"SCMP_ARCH_X86_64") && archs.contains(&"SCMP_ARCH_S390X"));
+    let profile = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": archs,
+        "flags": supported,
+        "syscalls": rules,
+    });
+    let mut b = Bundle::new();
+    b.set("linux.seccomp", profile)
+        .sh("mkdir /tmp/x 2>&1; echo done");
+    let out = b.run_once().assert_ok();
+    assert!(out.stdout.contains("Operation not permitted"), "{out}");
+    assert!(out.stdout.contains("done"), "{out}");
+    b.set("linux.seccomp.architectures", json!(["SCMP_ARCH_PDP11"]));
+    b.run_once()
+        .assert_fails_naming("linux.seccomp.architectures[0]");
+    let mut b = Bundle::new();
+    b.set("linux.seccomp.defaultAction", json!("SCMP_ACT_ALLOW"))
+        .set("linux.seccomp.flags", json!(["SECCOMP_FILTER_FLAG_FAST"]));
+    b.run_once().assert_fails_naming("linux.seccomp.flags[0]");
 }
 
 #[test]
