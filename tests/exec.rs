@@ -429,3 +429,88 @@ fn exec_passes_preserved_fds_on() {
     assert_eq!(out.stdout, "through fd 3\n0\n1\n2\n3\n4\n", "{out}");
     husk(&["delete", "-f", &id]).assert_ok();
 }
+
+fn debug_msgs(text: &str, json: bool) -> Vec<String> {
+    text.lines()
+        .map(|l| match json {
+            true => {
+                let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+                assert_eq!(v["level"], "debug", "{l}");
+                assert!(v["time"].is_string(), "{l}");
+                v["msg"].as_str().unwrap().to_string()
+            }
+            false => {
+                let (head, msg) = l
+                    .split_once(" level=debug msg=")
+                    .unwrap_or_else(|| panic!("{l}"));
+                assert!(head.starts_with("time=\""), "{l}");
+                serde_json::from_str::<String>(msg).unwrap_or_else(|e| panic!("{l}: {e}"))
+            }
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_stages(msgs: &[String], stages: &[&str]) {
+    for s in stages {
+        assert!(msgs.iter().any(|m| m.contains(s)), "no {s:?} in {msgs:#?}");
+    }
+}
+
+/// `--debug` names the stages of run and exec, in text and JSON, to stderr or the --log file;
+/// exec makes its --log file even with nothing to say, as runc does.
+#[test]
+fn debug_lines_name_the_stages_of_every_command() {
+    let mut b = Bundle::new();
+    b.push(
+        "hooks.createRuntime",
+        json!({"path": "/bin/true", "args": ["true"]}),
+    );
+    let log = b.dir().join("run-log.json");
+    let log_s = log.to_str().unwrap().to_string();
+    b.set("process.args", json!(["sleep", "1000"]));
+    b.write();
+    let id = b.id();
+    husk(&[
+        "--debug",
+        "--log",
+        &log_s,
+        "--log-format",
+        "json",
+        "run",
+        "-d",
+        "--bundle",
+        b.dir_str(),
+        &id,
+    ])
+    .assert_ok();
+    let msgs = debug_msgs(&fs::read_to_string(&log).unwrap(), true);
+    assert_stages(
+        &msgs,
+        &[
+            "bootstrap sent",
+            "namespaces joined",
+            "mounts done",
+            "hooks run",
+            "process started",
+        ],
+    );
+    let exec_log = b.dir().join("exec-log");
+    let exec_log_s = exec_log.to_str().unwrap();
+    husk(&["--log", exec_log_s, "exec", &id, "true"]).assert_ok();
+    assert_eq!(fs::read_to_string(&exec_log).unwrap(), "");
+    husk(&["--debug", "--log", exec_log_s, "exec", &id, "true"]).assert_ok();
+    let msgs = debug_msgs(&fs::read_to_string(&exec_log).unwrap(), false);
+    assert_stages(
+        &msgs,
+        &[
+            "exec",
+            "bootstrap sent",
+            "namespaces joined",
+            "process started",
+        ],
+    );
+    let out = husk(&["--debug", "state", &id]).assert_ok();
+    assert_stages(&debug_msgs(&out.stderr, false), &["state"]);
+    husk(&["delete", "-f", &id]).assert_ok();
+}

@@ -123,6 +123,7 @@ impl Child {
         maps: Option<IdMaps>,
     ) -> Result<libc::pid_t, SpawnError> {
         self.chan.send_raw(&nsexec::encode(b))?;
+        crate::log::debug(|| format!("bootstrap sent to nsexec (pid {})", self.first));
         let pid = loop {
             match self.chan.recv()? {
                 (frame::MAPS_PLEASE, _) => {
@@ -134,11 +135,15 @@ impl Child {
                     idmap::write(self.first, m.uids, m.gids)
                         .map_err(|e| SpawnError::Io("id maps", e))?;
                     self.chan.send(frame::MAPS_DONE, &[])?;
+                    crate::log::debug(|| {
+                        format!("uid and gid maps written for pid {}", self.first)
+                    });
                 }
                 (frame::PID, body) => break pid_from(&body)?,
                 (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
         };
+        crate::log::debug(|| format!("namespaces joined: init is pid {pid}"));
         self.init = Some(pid);
         if pid != self.first {
             wait::waitpid(self.first).map_err(|e| SpawnError::Io("wait for nsexec", e))?;
@@ -184,8 +189,17 @@ impl Child {
         loop {
             match self.chan.recv()? {
                 (kind::SECCOMP_LISTENER, _) => self.answer(on_listener(self.chan.recv_fd()?))?,
-                (kind::HOOKS, _) => self.answer(on_hooks())?,
-                (kind::READY, _) => return Ok(()),
+                (kind::HOOKS, _) => {
+                    crate::log::debug(|| {
+                        "mounts done: running prestart and createRuntime hooks".into()
+                    });
+                    self.answer(on_hooks())?;
+                    crate::log::debug(|| "hooks run".into());
+                }
+                (kind::READY, _) => {
+                    crate::log::debug(|| "init ready: waiting on the exec fifo".into());
+                    return Ok(());
+                }
                 (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
         }
@@ -203,7 +217,8 @@ impl Child {
         loop {
             match self.chan.recv() {
                 Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Ok(())
+                    crate::log::debug(|| "process started".into());
+                    return Ok(());
                 }
                 Err(e) => return Err(e.into()),
                 Ok((kind::SECCOMP_LISTENER, _)) => {
