@@ -533,38 +533,3 @@ fn a_read_only_dev_still_gets_the_mounts_and_nodes_under_it() {
     assert_eq!(mount_at(&mounts, "/dev/shm").fstype, "tmpfs");
     assert_eq!(mount_at(&mounts, "/dev/mqueue").fstype, "mqueue");
 }
-
-/// Under --no-pivot the host's /proc stays in the container's mount namespace below the moved
-/// root: it must not count as the fully visible procfs that lets a user namespace's root mount
-/// a bare one (runc detaches or covers it).
-#[test]
-fn no_pivot_leaves_no_visible_host_proc_to_mount_a_bare_one_by() {
-    let mut bundle = Bundle::new();
-    bundle.namespace("user", None);
-    bundle.set(
-        "linux.uidMappings",
-        json!([common::user::map(0, 100_000, 65_536)]),
-    );
-    bundle.set(
-        "linux.gidMappings",
-        json!([common::user::map(0, 100_000, 65_536)]),
-    );
-    for set in ["bounding", "effective", "permitted"] {
-        bundle.push(
-            &format!("process.capabilities.{set}"),
-            json!("CAP_SYS_ADMIN"),
-        );
-    }
-    bundle.sh("if mount -t proc proc /tmp 2>/dev/null; then echo mounted; else echo refused; fi");
-    bundle.write();
-    let id = bundle.id();
-    let run = |extra: &[&str]| {
-        let mut args = vec!["run"];
-        args.extend_from_slice(extra);
-        args.extend_from_slice(&["--bundle", bundle.dir_str(), &id]);
-        let out = husk(&args).assert_ok();
-        line(&out).to_string()
-    };
-    assert_eq!(run(&["--no-pivot"]), "refused");
-    bundle.assert_clean(&id);
-}
