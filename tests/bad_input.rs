@@ -411,6 +411,7 @@ fn intel_rdt_is_refused_in_one_line_without_resctrl() {
         "linux.intelRdt",
         json!({"closID": "c1", "l3CacheSchema": "L3:0=f"}),
     );
+    bundle.write();
     let id = bundle.id();
     let out = refused_create(&bundle, &id);
     let want = match std::path::Path::new("/sys/fs/resctrl/info").exists() {
