@@ -24,8 +24,12 @@ pub struct Config {
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
 
-/// Set once by the CLI before any command runs; without it lines go to stderr as text.
+/// Set once by the CLI before any command runs; without it lines go to stderr as text. The
+/// file is made at once, as runc makes it, so a caller finds it whether or not a line came.
 pub fn init(config: Config) {
+    if let Some(f) = &config.file {
+        let _ = OpenOptions::new().create(true).append(true).open(f);
+    }
     let _ = CONFIG.set(config);
 }
 

@@ -401,3 +401,24 @@ fn an_unknown_command_is_one_line_and_help_takes_a_topic() {
     }
     husk(&["-h"]).assert_ok();
 }
+
+/// runc's line where the host has no resctrl filesystem (this machine); husk has no RDT of its
+/// own to offer where there is one.
+#[test]
+fn intel_rdt_is_refused_in_one_line_without_resctrl() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "linux.intelRdt",
+        json!({"closID": "c1", "l3CacheSchema": "L3:0=f"}),
+    );
+    bundle.write();
+    let id = bundle.id();
+    let out = refused_create(&bundle, &id);
+    let want = match std::path::Path::new("/sys/fs/resctrl/info").exists() {
+        false => "intelRdt is specified in config, but Intel RDT is not enabled",
+        true => "linux.intelRdt: husk does not support Intel RDT",
+    };
+    assert!(out.stderr.contains(want), "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    bundle.assert_clean(&id);
+}

@@ -123,6 +123,65 @@ fn an_allow_rule_opens_a_device() {
     bundle.assert_clean(&id);
 }
 
+/// runc's default allow-list, in the order runc writes it (by major, minor, then type).
+#[test]
+fn the_default_allow_list_is_runcs() {
+    let mut bundle = Bundle::new();
+    let id = running(&mut bundle, "sleep 100");
+    let list = cgroup_file(&id, "devices", "devices.list");
+    let want = [
+        "b *:* m",
+        "c *:* m",
+        "c 1:3 rwm",
+        "c 1:5 rwm",
+        "c 1:7 rwm",
+        "c 1:8 rwm",
+        "c 1:9 rwm",
+        "c 5:0 rwm",
+        "c 5:2 rwm",
+        "c 10:200 rwm",
+        "c 136:* rwm",
+    ];
+    assert_eq!(list.lines().collect::<Vec<_>>(), want);
+    finish(&bundle, &id);
+}
+
+/// A node made from linux.devices gets no rule of its own, a deny rule the kernel would
+/// refuse ("rwa") is never written, and updates leave the rules as they are (runc's
+/// dev.bats and update.bats cases).
+#[test]
+fn a_configured_device_stays_denied_by_a_deny_all_config_across_updates() {
+    let mut bundle = Bundle::new();
+    bundle
+        .push(
+            "linux.resources.devices",
+            json!({"allow": false, "type": "c", "major": 1, "minor": 11, "access": "rwa"}),
+        )
+        .push(
+            "linux.devices",
+            json!({"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11}),
+        );
+    for set in ["bounding", "effective", "permitted"] {
+        bundle.push(&format!("process.capabilities.{set}"), json!("CAP_SYSLOG"));
+    }
+    let id = running(&mut bundle, "sleep 100");
+    let denied = |id: &str| {
+        for script in ["head -n 1 /dev/kmsg", "hostname | tee /dev/kmsg"] {
+            let out = husk(&["exec", id, "sh", "-c", script]);
+            assert!(!out.success(), "{out}");
+            assert!(out.stderr.contains("Operation not permitted"), "{out}");
+        }
+    };
+    denied(&id);
+    let before = cgroup_file(&id, "devices", "devices.list");
+    for _ in 0..3 {
+        husk(&["update", "--pids-limit", "42", &id]).assert_ok();
+    }
+    assert_eq!(cgroup_file(&id, "devices", "devices.list"), before);
+    denied(&id);
+    finish(&bundle, &id);
+}
+
 /// utime + stime of `pid` in clock ticks.
 fn cpu_ticks(pid: i64) -> u64 {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();

@@ -331,6 +331,12 @@ fn features_lists_what_husk_implements() {
     let spec_line = husk_raw(&["--version"]).assert_ok().stdout;
     assert!(spec_line.contains(&format!("spec: {}", f["ociVersionMax"].as_str().unwrap())));
     assert_eq!(f["hooks"].as_array().unwrap().len(), 6);
+    // containerd offers checkpoint only where this says so; husk has the command.
+    assert_eq!(
+        f["annotations"]["org.opencontainers.runc.checkpoint.enabled"],
+        "true"
+    );
+    assert!(husk_raw(&["checkpoint", "--help"]).success());
     let opts = f["mountOptions"].as_array().unwrap();
     for o in [
         "rro",
@@ -351,7 +357,8 @@ fn features_lists_what_husk_implements() {
     assert_eq!(linux["capabilities"][0], "CAP_CHOWN");
     assert_eq!(linux["cgroup"]["systemd"], true);
     assert_eq!(linux["cgroup"]["systemdUser"], true);
-    assert_eq!(linux["seccomp"]["enabled"], false);
+    assert_eq!(linux["seccomp"]["enabled"], true);
+    assert_eq!(linux["cgroup"]["rdma"], true);
     assert_eq!(linux["mountExtensions"]["idmap"]["enabled"], true);
     // 4-space indentation, like runc.
     assert!(
@@ -359,6 +366,68 @@ fn features_lists_what_husk_implements() {
             .starts_with("{\n    \"ociVersionMin\": \"1.0.0\",\n"),
         "{out}"
     );
+}
+
+fn names(v: &Value) -> Vec<&str> {
+    let list = v.as_array().unwrap_or_else(|| panic!("not a list: {v}"));
+    list.iter().map(|n| n.as_str().unwrap()).collect()
+}
+
+/// Every action, operator, architecture and supported flag `features` lists goes into one
+/// profile that a container runs under, with the rules' effects seen; a name it leaves out is
+/// refused.
+#[test]
+fn features_seccomp_lists_what_a_profile_may_use() {
+    let f: Value = serde_json::from_str(&husk_raw(&["features"]).assert_ok().stdout).unwrap();
+    let sc = &f["linux"]["seccomp"];
+    assert_eq!(sc["enabled"], true);
+    let known = names(&sc["knownFlags"]);
+    let supported = names(&sc["supportedFlags"]);
+    assert!(supported.iter().all(|s| known.contains(s)), "{sc}");
+    assert!(supported.contains(&"SECCOMP_FILTER_FLAG_LOG"), "{sc}");
+    // Rarely used syscalls the shell never makes, one per action that would end the payload.
+    let mut spare = [
+        "acct",
+        "swapon",
+        "swapoff",
+        "reboot",
+        "kexec_load",
+        "syslog",
+    ]
+    .into_iter();
+    let mut rules = vec![];
+    for action in names(&sc["actions"]) {
+        match action {
+            "SCMP_ACT_ALLOW" | "SCMP_ACT_NOTIFY" => continue,
+            "SCMP_ACT_ERRNO" => rules.push(json!({"names": ["mkdir"], "action": action})),
+            _ => rules.push(json!({"names": [spare.next().unwrap()], "action": action})),
+        }
+    }
+    for (i, op) in names(&sc["operators"]).into_iter().enumerate() {
+        let arg = json!({"index": 0, "op": op, "value": 7 + i, "valueTwo": 7 + i});
+        rules.push(json!({"names": ["sethostname"], "action": "SCMP_ACT_ERRNO", "args": [arg]}));
+    }
+    let archs = names(&sc["archs"]);
+    assert!(archs.contains(&"SCMP_ARCH_X86_64") && archs.contains(&"SCMP_ARCH_S390X"));
+    let profile = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": archs,
+        "flags": supported,
+        "syscalls": rules,
+    });
+    let mut b = Bundle::new();
+    b.set("linux.seccomp", profile)
+        .sh("mkdir /tmp/x 2>&1; echo done");
+    let out = b.run_once().assert_ok();
+    assert!(out.stdout.contains("Operation not permitted"), "{out}");
+    assert!(out.stdout.contains("done"), "{out}");
+    b.set("linux.seccomp.architectures", json!(["SCMP_ARCH_PDP11"]));
+    b.run_once()
+        .assert_fails_naming("linux.seccomp.architectures[0]");
+    let mut b = Bundle::new();
+    b.set("linux.seccomp.defaultAction", json!("SCMP_ACT_ALLOW"))
+        .set("linux.seccomp.flags", json!(["SECCOMP_FILTER_FLAG_FAST"]));
+    b.run_once().assert_fails_naming("linux.seccomp.flags[0]");
 }
 
 #[test]
@@ -439,5 +508,90 @@ fn exec_passes_preserved_fds_on() {
     ]);
     let out = run_captured(cmd, None);
     assert_eq!(out.stdout, "through fd 3\n0\n1\n2\n3\n4\n", "{out}");
+    husk(&["delete", "-f", &id]).assert_ok();
+}
+
+fn debug_msgs(text: &str, json: bool) -> Vec<String> {
+    text.lines()
+        .map(|l| match json {
+            true => {
+                let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+                assert_eq!(v["level"], "debug", "{l}");
+                assert!(v["time"].is_string(), "{l}");
+                v["msg"].as_str().unwrap().to_string()
+            }
+            false => {
+                let (head, msg) = l
+                    .split_once(" level=debug msg=")
+                    .unwrap_or_else(|| panic!("{l}"));
+                assert!(head.starts_with("time=\""), "{l}");
+                serde_json::from_str::<String>(msg).unwrap_or_else(|e| panic!("{l}: {e}"))
+            }
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_stages(msgs: &[String], stages: &[&str]) {
+    for s in stages {
+        assert!(msgs.iter().any(|m| m.contains(s)), "no {s:?} in {msgs:#?}");
+    }
+}
+
+/// `--debug` names the stages of run and exec, in text and JSON, to stderr or the --log file;
+/// exec makes its --log file even with nothing to say, as runc does.
+#[test]
+fn debug_lines_name_the_stages_of_every_command() {
+    let mut b = Bundle::new();
+    b.push(
+        "hooks.createRuntime",
+        json!({"path": "/bin/true", "args": ["true"]}),
+    );
+    let log = b.dir().join("run-log.json");
+    let log_s = log.to_str().unwrap().to_string();
+    b.set("process.args", json!(["sleep", "1000"]));
+    b.write();
+    let id = b.id();
+    husk(&[
+        "--debug",
+        "--log",
+        &log_s,
+        "--log-format",
+        "json",
+        "run",
+        "-d",
+        "--bundle",
+        b.dir_str(),
+        &id,
+    ])
+    .assert_ok();
+    let msgs = debug_msgs(&fs::read_to_string(&log).unwrap(), true);
+    assert_stages(
+        &msgs,
+        &[
+            "bootstrap sent",
+            "namespaces joined",
+            "mounts done",
+            "hooks run",
+            "process started",
+        ],
+    );
+    let exec_log = b.dir().join("exec-log");
+    let exec_log_s = exec_log.to_str().unwrap();
+    husk(&["--log", exec_log_s, "exec", &id, "true"]).assert_ok();
+    assert_eq!(fs::read_to_string(&exec_log).unwrap(), "");
+    husk(&["--debug", "--log", exec_log_s, "exec", &id, "true"]).assert_ok();
+    let msgs = debug_msgs(&fs::read_to_string(&exec_log).unwrap(), false);
+    assert_stages(
+        &msgs,
+        &[
+            "exec",
+            "bootstrap sent",
+            "namespaces joined",
+            "process started",
+        ],
+    );
+    let out = husk(&["--debug", "state", &id]).assert_ok();
+    assert_stages(&debug_msgs(&out.stderr, false), &["state"]);
     husk(&["delete", "-f", &id]).assert_ok();
 }

@@ -516,3 +516,23 @@ fn tmpcopyup_failures_name_the_mount() {
         .run_once()
         .assert_fails_naming(&format!("mounts[{index}] /seed: tmpfs option size=bogus"));
 }
+
+/// A read-only /dev still gets /dev/pts, /dev/shm, /dev/mqueue and the default nodes under it:
+/// they are made first and /dev turns read-only last, as runc does.
+#[test]
+fn a_read_only_dev_still_gets_the_mounts_and_nodes_under_it() {
+    let mut bundle = Bundle::new();
+    bundle.push("mounts.1.options", json!("ro"));
+    let (before, mounts) = run_with_mounts(
+        &mut bundle,
+        "ls /dev/null /dev/ptmx; touch /dev/x || echo refused",
+    );
+    let lines: Vec<&str> = before.lines().collect();
+    assert_eq!(lines, ["/dev/null", "/dev/ptmx", "refused"]);
+    assert!(mount_at(&mounts, "/dev")
+        .options
+        .contains(&"ro".to_string()));
+    assert_eq!(mount_at(&mounts, "/dev/pts").fstype, "devpts");
+    assert_eq!(mount_at(&mounts, "/dev/shm").fstype, "tmpfs");
+    assert_eq!(mount_at(&mounts, "/dev/mqueue").fstype, "mqueue");
+}

@@ -183,6 +183,7 @@ fn version() -> String {
 }
 
 fn dispatch(g: &Global, cmd: &str, rest: Vec<OsString>) -> Result<i32, Failure> {
+    log::debug(|| format!("{cmd}: {rest:?} (root {})", g.root.display()));
     match cmd {
         "create" => create::run(g, rest),
         "start" => start::run(g, rest),

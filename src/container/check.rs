@@ -23,6 +23,7 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
         .ok_or_else(|| config("process: missing"))?;
     super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
     check_oom_score_adj(process.oom_score_adj)?;
+    check_intel_rdt(linux)?;
     lsm::check(process, &linux.mount_label).map_err(ContainerError::Config)?;
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
@@ -47,6 +48,20 @@ pub(super) fn warn_unknown_caps(process: &crate::spec::Process) {
             unknown.join(" ")
         ));
     }
+}
+
+/// husk has no resctrl support: runc's words where the host has no resctrl either, else ours.
+fn check_intel_rdt(linux: &crate::spec::Linux) -> Result<(), ContainerError> {
+    if linux.intel_rdt.is_none() {
+        return Ok(());
+    }
+    Err(ContainerError::Config(
+        match std::path::Path::new("/sys/fs/resctrl/info").exists() {
+            false => "intelRdt is specified in config, but Intel RDT is not enabled",
+            true => "linux.intelRdt: husk does not support Intel RDT",
+        }
+        .into(),
+    ))
 }
 
 /// The kernel's range, and only CAP_SYS_RESOURCE (on the host) lowers oom_score_adj below the

@@ -1,22 +1,24 @@
-//! The device rules a container's cgroup gets: the config's own, in order, then allows for the
-//! devices husk creates (runc's defaults and `linux.devices`), which a config cannot take away.
+//! The device rules a container's cgroup gets: the config's own, in order, then runc's default
+//! allow-list. Nodes made from `linux.devices` get no rule of their own, as with runc: a
+//! config that denies everything denies them too.
 
 use crate::spec::{DeviceRule, Linux};
 
-/// runc's default allow-list: mknod of any node (using one still needs a rule), the default
-/// devices, /dev/console, /dev/ptmx and the pty slaves.
+/// runc's default allow-list, in its order: mknod of any node (using one still needs a rule),
+/// the default devices, the pty slaves, /dev/ptmx, and /dev/net/tun (kept by runc for the
+/// engines that cannot add rules of their own).
 const DEFAULTS: &[(&str, Option<i64>, Option<i64>, &str)] = &[
     ("c", None, None, "m"),
     ("b", None, None, "m"),
     ("c", Some(1), Some(3), "rwm"),
-    ("c", Some(1), Some(5), "rwm"),
-    ("c", Some(1), Some(7), "rwm"),
     ("c", Some(1), Some(8), "rwm"),
-    ("c", Some(1), Some(9), "rwm"),
+    ("c", Some(1), Some(7), "rwm"),
     ("c", Some(5), Some(0), "rwm"),
-    ("c", Some(5), Some(1), "rwm"),
-    ("c", Some(5), Some(2), "rwm"),
+    ("c", Some(1), Some(5), "rwm"),
+    ("c", Some(1), Some(9), "rwm"),
     ("c", Some(136), None, "rwm"),
+    ("c", Some(5), Some(2), "rwm"),
+    ("c", Some(10), Some(200), "rwm"),
 ];
 
 pub fn rules(linux: &Linux) -> Vec<DeviceRule> {
@@ -25,26 +27,15 @@ pub fn rules(linux: &Linux) -> Vec<DeviceRule> {
         .as_ref()
         .map(|r| r.devices.clone())
         .unwrap_or_default();
-    let allow = |kind: &str, major, minor, access: &str| DeviceRule {
-        allow: true,
-        kind: Some(kind.into()),
-        major,
-        minor,
-        access: Some(access.into()),
-    };
     rules.extend(
         DEFAULTS
             .iter()
-            .map(|&(k, ma, mi, acc)| allow(k, ma, mi, acc)),
-    );
-    rules.extend(
-        linux
-            .devices
-            .iter()
-            .filter(|d| matches!(d.kind.as_str(), "c" | "b" | "u"))
-            .map(|d| {
-                let kind = if d.kind == "b" { "b" } else { "c" };
-                allow(kind, Some(d.major), Some(d.minor), "rwm")
+            .map(|&(kind, major, minor, access)| DeviceRule {
+                allow: true,
+                kind: Some(kind.into()),
+                major,
+                minor,
+                access: Some(access.into()),
             }),
     );
     rules
@@ -56,7 +47,7 @@ mod tests {
     use crate::spec::{Device, Resources};
 
     #[test]
-    fn config_rules_come_first_then_defaults_then_configured_devices() {
+    fn config_rules_come_first_then_defaults_and_no_rule_for_configured_devices() {
         let deny_all = DeviceRule {
             allow: false,
             access: Some("rwm".into()),
@@ -69,21 +60,16 @@ mod tests {
             }),
             devices: vec![Device {
                 kind: "c".into(),
-                path: "/dev/fuse".into(),
-                major: 10,
-                minor: 229,
+                path: "/dev/kmsg".into(),
+                major: 1,
+                minor: 11,
                 ..Default::default()
             }],
             ..Default::default()
         };
         let r = rules(&linux);
         assert_eq!(r[0], deny_all);
-        assert!(r[1..].iter().all(|d| d.allow));
-        assert_eq!(r.len(), 1 + DEFAULTS.len() + 1);
-        let last = r.last().unwrap();
-        assert_eq!(
-            (last.kind.as_deref(), last.major, last.minor),
-            (Some("c"), Some(10), Some(229))
-        );
+        assert_eq!(r.len(), 1 + DEFAULTS.len());
+        assert!(!r.iter().any(|d| d.minor == Some(11)));
     }
 }

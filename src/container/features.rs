@@ -2,6 +2,7 @@
 //! function per section, each reporting only what the code does today.
 
 use crate::process::caps;
+use crate::seccomp;
 use crate::spec::OCI_VERSION;
 
 /// Every mount option `mounts[].options` takes (flags, propagation, recursive mount_setattr
@@ -16,23 +17,44 @@ pub fn features() -> String {
         ("hooks", list(HOOKS.split(' '))),
         ("mountOptions", list(MOUNT_OPTIONS.split(' '))),
         ("linux", linux()),
+        ("annotations", annotations()),
     ])
 }
 
 const HOOKS: &str = "prestart createRuntime createContainer startContainer poststart poststop";
 
 fn linux() -> String {
-    let off = || object(&[("enabled", "false".into())]);
     let on = || object(&[("enabled", "true".into())]);
     object(&[
         ("namespaces", list(NAMESPACES.split(' '))),
         ("capabilities", list(caps::NAMES.iter().copied())),
         ("cgroup", cgroup()),
-        ("seccomp", off()),
-        ("apparmor", off()),
-        ("selinux", off()),
+        ("seccomp", seccomp()),
+        ("apparmor", on()),
+        ("selinux", on()),
+        ("intelRdt", object(&[("enabled", "false".into())])),
         ("mountExtensions", object(&[("idmap", on())])),
     ])
+}
+
+/// husk's own compiler: no libseccomp version to report, and the supported flags are the
+/// ones this kernel accepts.
+fn seccomp() -> String {
+    let supported: Vec<&str> = seccomp::supported_flags().collect();
+    object(&[
+        ("enabled", "true".into()),
+        ("actions", list(seccomp::ACTIONS.iter().copied())),
+        ("operators", list(seccomp::OPERATORS.iter().copied())),
+        ("archs", list(seccomp::arch::KNOWN.iter().copied())),
+        ("knownFlags", list(seccomp::FLAGS.iter().copied())),
+        ("supportedFlags", list(supported.into_iter())),
+    ])
+}
+
+/// Callers (containerd) read whether checkpoint works from here; runc says "true" as a
+/// build with checkpoint support, whether CRIU is installed or not, and so does husk.
+fn annotations() -> String {
+    object(&[("org.opencontainers.runc.checkpoint.enabled", string("true"))])
 }
 
 const NAMESPACES: &str = "cgroup ipc mount network pid time user uts";
@@ -46,6 +68,7 @@ fn cgroup() -> String {
         ("v2", yes(true)),
         ("systemd", yes(true)),
         ("systemdUser", yes(true)),
+        ("rdma", yes(true)),
     ])
 }
 

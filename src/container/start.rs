@@ -39,9 +39,11 @@ impl Container {
         let fifo =
             fd::open_fifo_nonblocking(&path).map_err(|e| ContainerError::io("open", &path, e))?;
         self.await_init(&fifo)?;
+        crate::log::debug(|| format!("{}: process started", self.saved.id));
         // The fifo's presence is what says `created`; it must go once the payload runs.
         std::fs::remove_file(&path).map_err(|e| ContainerError::io("remove", &path, e))?;
         hooks::poststart(&self.saved);
+        crate::log::debug(|| format!("{}: poststart hooks run", self.saved.id));
         match proxy {
             Some(p) => p.relay(main_pid.unwrap_or(self.saved.pid), || self.saved.alive()),
             None => Ok(()),

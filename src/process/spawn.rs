@@ -122,6 +122,7 @@ impl Child {
         maps: Option<IdMaps>,
     ) -> Result<libc::pid_t, SpawnError> {
         self.chan.send_raw(&nsexec::encode(b))?;
+        crate::log::debug(|| format!("bootstrap sent to nsexec (pid {})", self.first));
         let pid = loop {
             match self.chan.recv()? {
                 (Frame::MapsPlease, _) => {
@@ -133,11 +134,15 @@ impl Child {
                     idmap::write(self.first, m.uids, m.gids)
                         .map_err(|e| SpawnError::Io("id maps", e))?;
                     self.chan.send(Frame::MapsDone, &[])?;
+                    crate::log::debug(|| {
+                        format!("uid and gid maps written for pid {}", self.first)
+                    });
                 }
                 (Frame::Pid, body) => break pid_from(&body)?,
                 (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
         };
+        crate::log::debug(|| format!("namespaces joined: init is pid {pid}"));
         self.init = Some(pid);
         if pid != self.first {
             wait::waitpid(self.first).map_err(|e| SpawnError::Io("wait for nsexec", e))?;
@@ -183,8 +188,17 @@ impl Child {
         loop {
             match self.chan.recv()? {
                 (Frame::SeccompListener, _) => self.answer(on_listener(self.chan.recv_fd()?))?,
-                (Frame::Hooks, _) => self.answer(on_hooks())?,
-                (Frame::Ready, _) => return Ok(()),
+                (Frame::Hooks, _) => {
+                    crate::log::debug(|| {
+                        "mounts done: running prestart and createRuntime hooks".into()
+                    });
+                    self.answer(on_hooks())?;
+                    crate::log::debug(|| "hooks run".into());
+                }
+                (Frame::Ready, _) => {
+                    crate::log::debug(|| "init ready: waiting on the exec fifo".into());
+                    return Ok(());
+                }
                 (k, _) => return Err(ChannelError::Unexpected(k).into()),
             }
         }
@@ -202,7 +216,8 @@ impl Child {
         loop {
             match self.chan.recv() {
                 Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Ok(())
+                    crate::log::debug(|| "process started".into());
+                    return Ok(());
                 }
                 Err(e) => return Err(e.into()),
                 Ok((Frame::SeccompListener, _)) => {

@@ -100,15 +100,19 @@ pub fn console(pty: std::os::fd::BorrowedFd) -> Result<(), RootfsError> {
     .context(|| "bind the pty onto /dev/console")
 }
 
-/// After pivot: rootfsPropagation, sysctls, read-only and masked paths, a read-only root.
-/// Sysctls go first because readonlyPaths usually include /proc/sys.
+/// After pivot: a read-only /dev, rootfsPropagation, sysctls, read-only and masked paths, a
+/// read-only root. Sysctls go first because readonlyPaths usually include /proc/sys.
 pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
+    let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
+    let dev = spec.mounts.iter().rfind(|m| is_dev(&m.destination));
+    if dev.is_some_and(|m| options::parse(&m.options).flags & libc::MS_RDONLY != 0) {
+        readonly::mount_at(&root, Path::new("/dev"))?;
+    }
     if let Some(linux) = spec.linux.as_ref() {
         let flags = propagation::configured(linux.rootfs_propagation.as_deref())?;
         propagation::apply_to_root(flags)?;
         sysctl::apply(&linux.sysctl)?;
     }
-    let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
     if let Some(linux) = spec.linux.as_ref() {
         readonly::paths(&root, &linux.readonly_paths)?;
         masked::apply(&root, &linux.masked_paths)?;
@@ -117,6 +121,11 @@ pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
         readonly::root(&root)?;
     }
     Ok(())
+}
+
+/// A mount on /dev is made writable and turns read-only only once everything under it exists.
+fn is_dev(dest: &Path) -> bool {
+    dest.components().eq(Path::new("/dev").components())
 }
 
 /// Whether `mounts[].options` takes `option` as one of husk's own (not filesystem data).

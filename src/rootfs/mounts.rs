@@ -54,7 +54,11 @@ impl Mounter<'_> {
             "{} (destination of mounts[{index}])",
             m.destination.display()
         );
-        let opts = options::parse(&m.options);
+        let mut opts = options::parse(&m.options);
+        // The nodes and mounts under /dev come later: it turns read-only in `finalize`.
+        if super::is_dev(&m.destination) {
+            opts.flags &= !libc::MS_RDONLY;
+        }
         let kind = m.kind.as_deref().unwrap_or("");
         if opts.is_bind() || kind == "bind" {
             let source = m.source.as_deref().ok_or_else(|| {

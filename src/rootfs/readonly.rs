@@ -5,7 +5,7 @@ use super::error::{Context, RootfsError};
 use super::resolve::Root;
 use crate::sys::mount::{self, MountAttr};
 use std::os::fd::AsFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const READ_ONLY: MountAttr = MountAttr {
     set: libc::MOUNT_ATTR_RDONLY,
@@ -29,6 +29,14 @@ pub fn paths(root: &Root, paths: &[PathBuf]) -> Result<(), RootfsError> {
             .context(|| format!("mount read-only {shown} in place"))?;
     }
     Ok(())
+}
+
+/// The mount at `path` itself, not the mounts below it (a read-only /dev mount).
+pub fn mount_at(root: &Root, path: &Path) -> Result<(), RootfsError> {
+    let shown = path.display();
+    let target = root.resolve(path).context(|| format!("open {shown}"))?;
+    mount::mount_setattr(target.as_fd(), READ_ONLY, false)
+        .context(|| format!("remount {shown} read-only"))
 }
 
 /// `root.readonly`: the root mount itself, not the mounts below it.

@@ -32,6 +32,29 @@ impl Arch {
     }
 }
 
+/// Every architecture a profile may name, sorted: those this build cannot filter are ones the
+/// kernel never presents here, so naming them is harmless.
+pub const KNOWN: &[&str] = &[
+    "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_ARM",
+    "SCMP_ARCH_LOONGARCH64",
+    "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",
+    "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32",
+    "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",
+    "SCMP_ARCH_PPC64LE",
+    "SCMP_ARCH_RISCV64",
+    "SCMP_ARCH_S390",
+    "SCMP_ARCH_S390X",
+    "SCMP_ARCH_X32",
+    "SCMP_ARCH_X86",
+    "SCMP_ARCH_X86_64",
+];
+
 /// The architectures this build can filter: native first, x32 right after x86_64 (they share
 /// an AUDIT_ARCH).
 pub const SUPPORTED: &[Arch] = &[

@@ -14,6 +14,35 @@ use crate::spec::{Seccomp, SyscallArg};
 pub use crate::sys::seccomp::Program;
 use std::fmt;
 
+/// The actions, operators and filter flags `compile` takes, sorted as runc's `features`
+/// lists them (the flags in runc's order).
+pub const ACTIONS: &[&str] = &[
+    "SCMP_ACT_ALLOW",
+    "SCMP_ACT_ERRNO",
+    "SCMP_ACT_KILL",
+    "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_LOG",
+    "SCMP_ACT_NOTIFY",
+    "SCMP_ACT_TRACE",
+    "SCMP_ACT_TRAP",
+];
+pub const OPERATORS: &[&str] = &[
+    "SCMP_CMP_EQ",
+    "SCMP_CMP_GE",
+    "SCMP_CMP_GT",
+    "SCMP_CMP_LE",
+    "SCMP_CMP_LT",
+    "SCMP_CMP_MASKED_EQ",
+    "SCMP_CMP_NE",
+];
+pub const FLAGS: &[&str] = &[
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+];
+
 /// The kernel's limit on a filter's length (BPF_MAXINSNS).
 const MAX_INSNS: usize = 4096;
 
@@ -212,7 +241,10 @@ fn split(conds: Vec<Cond>) -> Vec<Vec<Cond>> {
 /// `arch::SUPPORTED`; the kernel never presents the others on this machine, so they are left
 /// to the bad-arch action.
 fn arches(names: &[String]) -> Result<Vec<arch::Arch>, SeccompError> {
-    if let Some(i) = names.iter().position(|n| !n.starts_with("SCMP_ARCH_")) {
+    if let Some(i) = names
+        .iter()
+        .position(|n| !arch::KNOWN.contains(&n.as_str()))
+    {
         return Err(fail(
             format!("linux.seccomp.architectures[{i}]"),
             format!("unknown architecture {:?}", names[i]),
@@ -232,27 +264,17 @@ fn flags(names: &[String], notify: bool) -> Result<u32, SeccompError> {
     let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32;
     let mut bits = if notify { listener } else { 0 };
     for (i, name) in names.iter().enumerate() {
-        let flag = match name.as_str() {
-            "SECCOMP_FILTER_FLAG_TSYNC" => libc::SECCOMP_FILTER_FLAG_TSYNC,
-            "SECCOMP_FILTER_FLAG_LOG" => libc::SECCOMP_FILTER_FLAG_LOG,
-            "SECCOMP_FILTER_FLAG_SPEC_ALLOW" => libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-            "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" if notify => {
-                libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-            }
-            "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" => continue,
-            _ => {
-                return Err(fail(
-                    format!("linux.seccomp.flags[{i}]"),
-                    format!("unknown flag {name:?}"),
-                ))
-            }
-        } as u32;
-        // WAIT_KILLABLE_RECV is only accepted along with a listener.
-        let with = match flag as u64 {
-            libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV => listener,
-            _ => 0,
+        let Some(flag) = flag_bit(name) else {
+            return Err(fail(
+                format!("linux.seccomp.flags[{i}]"),
+                format!("unknown flag {name:?}"),
+            ));
         };
-        if crate::sys::seccomp::flag_supported(flag | with) {
+        // WAIT_KILLABLE_RECV means something only along with a listener.
+        if flag == libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV as u32 && !notify {
+            continue;
+        }
+        if flag_supported(flag) {
             bits |= flag;
         }
     }
@@ -260,4 +282,31 @@ fn flags(names: &[String], notify: bool) -> Result<u32, SeccompError> {
         bits |= libc::SECCOMP_FILTER_FLAG_TSYNC_ESRCH as u32;
     }
     Ok(bits)
+}
+
+fn flag_bit(name: &str) -> Option<u32> {
+    Some(match name {
+        "SECCOMP_FILTER_FLAG_TSYNC" => libc::SECCOMP_FILTER_FLAG_TSYNC,
+        "SECCOMP_FILTER_FLAG_LOG" => libc::SECCOMP_FILTER_FLAG_LOG,
+        "SECCOMP_FILTER_FLAG_SPEC_ALLOW" => libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" => libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+        _ => return None,
+    } as u32)
+}
+
+/// Whether this kernel takes `flag` (WAIT_KILLABLE_RECV is only accepted with a listener).
+fn flag_supported(flag: u32) -> bool {
+    let with = match flag as u64 {
+        libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV => libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+        _ => 0,
+    } as u32;
+    crate::sys::seccomp::flag_supported(flag | with)
+}
+
+/// The known flags this kernel takes, for `features`.
+pub fn supported_flags() -> impl Iterator<Item = &'static str> {
+    FLAGS
+        .iter()
+        .copied()
+        .filter(|f| flag_bit(f).is_some_and(flag_supported))
 }
