@@ -117,7 +117,7 @@ fn ranges_from_subuid_go_through_newuidmap() {
 #[test]
 fn a_rootless_runtime_keeps_the_supplementary_groups() {
     let (first, count) = (300_000, 65_536);
-    let user = TestUser::new("g", Some((first, count)));
+    let user = TestUser::new("h", Some((first, count)));
     let uids = json!([map(0, user.uid, 1), map(1, first, count)]);
     let gids = json!([map(0, user.gid, 1), map(1, first, count)]);
     let (mut b, _shared) = rootless_bundle(&user, uids, gids);

@@ -36,7 +36,7 @@ impl TestUser {
     pub fn new(tag: &str, subids: Option<(u32, u32)>) -> TestUser {
         let name = format!("hk{}{tag}", std::process::id());
         let lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
-        remove_orphans(&name);
+        remove_orphans();
         let no_subids = ["-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0"];
         must(
             Command::new("useradd")
@@ -117,9 +117,7 @@ impl TestUser {
 
 /// A failed assertion aborts the test process (no unwinding), so users of test processes that
 /// are gone are removed before new ones are made.
-/// Users of test processes that are gone, and `next`: a user of that name now is left from an
-/// earlier process that had this pid (pids wrap quickly here) and was killed before its drop.
-fn remove_orphans(next: &str) {
+fn remove_orphans() {
     let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
     for name in passwd.lines().filter_map(|l| l.split(':').next()) {
         let Some(rest) = name.strip_prefix("hk") else {
@@ -128,7 +126,7 @@ fn remove_orphans(next: &str) {
         let pid: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let tag = &rest[pid.len()..];
         let ours = !pid.is_empty() && tag.len() == 1 && tag.chars().all(|c| c.is_ascii_lowercase());
-        if ours && (name == next || !Path::new("/proc").join(&pid).exists()) {
+        if ours && !Path::new("/proc").join(&pid).exists() {
             let _ = Command::new("userdel").arg(name).output();
         }
     }
