@@ -3,7 +3,7 @@
 //! namespace, a fresh mount of that hierarchy), so the container never sees its siblings.
 
 use super::error::{Context, RootfsError};
-use super::mounts::Mounter;
+use super::mounter::Mounter;
 use super::options::MountOptions;
 use crate::procfs::cgroup::{self as membership, Membership as OwnCgroup};
 use crate::procfs::mountinfo::{self, MountInfo};

@@ -5,7 +5,7 @@
 
 use super::copytree;
 use super::error::{Context, RootfsError};
-use super::mounts::Mounter;
+use super::mounter::Mounter;
 use super::options::MountOptions;
 use super::resolve::Node;
 use crate::sys::fs;

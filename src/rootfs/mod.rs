@@ -8,6 +8,7 @@ mod copyup;
 mod devices;
 mod error;
 mod masked;
+mod mounter;
 mod mounts;
 mod options;
 mod pivot;
@@ -57,7 +58,7 @@ pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<OwnedFd>) -> Result<(), Ro
     let root =
         resolve::Root::open(&rootfs).context(|| format!("open rootfs {}", rootfs.display()))?;
     let ns = Namespaces::of(linux);
-    let mounter = mounts::Mounter {
+    let mounter = mounter::Mounter {
         root: &root,
         proc: &proc,
         ns,
