@@ -3,11 +3,12 @@
 use super::dir::StateDir;
 use super::footprint::Footprint;
 use super::init_config::{InitConfig, Launch};
+use super::plan::Plan;
 use super::saved::{proc_start, Saved};
-use super::{bootstrap, console, devices, hooks, id, idmapped, notify, Container, ContainerError};
+use super::{bootstrap, console, devices, hooks, idmapped, notify, Container, ContainerError};
 use crate::cgroups::{Cgroup, Placement};
 use crate::process::spawn::Child;
-use crate::spec::{self, Seccomp, Spec, State, Status};
+use crate::spec::{self, Seccomp, State, Status};
 use crate::sys::fd;
 use std::fs;
 use std::os::fd::{AsFd, OwnedFd};
@@ -51,31 +52,35 @@ pub(super) fn create_with(
 ) -> Result<Container, ContainerError> {
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     check_preserved_fds(passed)?;
-    let (bundle, mut spec, placement) = prepare(opts)?;
-    let process = spec.process.as_mut().expect("checked");
+    let mut plan = Plan::make(opts)?;
+    let process = plan.spec.process.as_mut().expect("checked");
     if opts.listen_fds > 0 {
         process.env.push(format!("LISTEN_FDS={}", opts.listen_fds));
         process.env.push("LISTEN_PID=1".into());
     }
     let console = console::socket(process.terminal, opts.console_socket.as_deref(), foreground)?;
-    let mut undo = Undo::begin(opts, &placement)?;
+    let mut undo = Undo::begin(opts, &plan.placement)?;
     let dir = undo.dir.as_ref().expect("armed");
     if opts.notify_socket.is_some() {
-        notify::setup(&mut spec, dir)?;
+        notify::setup(&mut plan.spec, dir)?;
     }
-    let saved = build(opts, &bundle, spec, placement, console, &mut undo)?;
+    let saved = build(opts, plan, console, &mut undo)?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })
 }
 
 fn build(
     opts: &CreateOptions,
-    bundle: &Path,
-    spec: Spec,
-    placement: Placement,
+    plan: Plan,
     console: Option<OwnedFd>,
     undo: &mut Undo,
 ) -> Result<Saved, ContainerError> {
+    let Plan {
+        bundle,
+        spec,
+        placement,
+        filter,
+    } = plan;
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
@@ -101,7 +106,7 @@ fn build(
     )?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
-    let trees = idmapped::trees(&spec, bundle, pid, exe)?;
+    let trees = idmapped::trees(&spec, &bundle, pid, exe)?;
     crate::log::debug(|| {
         format!(
             "{}: init is pid {pid} (husk init was {})",
@@ -119,8 +124,8 @@ fn build(
         id: opts.id.clone(),
         pid,
         start_time,
-        bundle: bundle.to_path_buf(),
-        rootfs: spec::rootfs_path(&spec, bundle),
+        rootfs: spec::rootfs_path(&spec, &bundle),
+        bundle,
         created: spec::rfc3339_nanos(std::time::SystemTime::now()),
         owner: super::owner::name(),
         cgroup,
@@ -136,10 +141,12 @@ fn build(
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
         rootless_euid: !crate::sys::ids::is_root(),
+        filter: filter.is_some(),
     };
     let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     child.finish(
         &Launch::Init(Box::new(cfg)),
+        filter.as_ref(),
         &trees,
         || hooks::runtime(&saved).map_err(|e| e.to_string()),
         |fd| hand_listener(seccomp, pid, &saved.state(Status::Creating), fd),
@@ -150,25 +157,6 @@ fn build(
         write_pid_file(p, pid)?;
     }
     Ok(saved)
-}
-
-/// Reads and checks the bundle's config and where its cgroup goes; nothing is made yet.
-pub(super) fn prepare(opts: &CreateOptions) -> Result<(PathBuf, Spec, Placement), ContainerError> {
-    id::validate(&opts.id)?;
-    let bundle = absolute(&opts.bundle)?;
-    let spec = spec::load(&bundle.join("config.json"))?;
-    spec::validate(&spec, &bundle)?;
-    super::check::check(&spec)?;
-    let linux = spec.linux.clone().unwrap_or_default();
-    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
-    let placement = Placement::new(
-        linux.cgroups_path.as_deref(),
-        &opts.id,
-        opts.systemd_cgroup,
-        rootless,
-    )?;
-    placement.check(&linux.resources.clone().unwrap_or_default())?;
-    Ok((bundle, spec, placement))
 }
 
 /// Makes the cgroup with `pid` in it (recorded in `dir`'s footprint and in `made`, for the
@@ -274,21 +262,6 @@ fn make_fifo(path: &Path) -> Result<(), ContainerError> {
     fd::mkfifo(path, 0o622).map_err(|e| ContainerError::io("mkfifo", path, e))?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o622))
         .map_err(|e| ContainerError::io("chmod", path, e))
-}
-
-/// The bundle as a clean absolute path, as the state reports it (symlinks are kept, like runc).
-fn absolute(bundle: &Path) -> Result<PathBuf, ContainerError> {
-    let cwd = std::env::current_dir().map_err(|e| ContainerError::io("getcwd", ".", e))?;
-    let abs = spec::clean_path(&cwd.join(bundle));
-    let meta = fs::metadata(&abs).map_err(|e| ContainerError::io("bundle", &abs, e))?;
-    if !meta.is_dir() {
-        return Err(ContainerError::io(
-            "bundle",
-            &abs,
-            std::io::Error::from_raw_os_error(libc::ENOTDIR),
-        ));
-    }
-    Ok(abs)
 }
 
 /// Written whole or not at all: callers such as conmon take a partial pid file for a pid.

@@ -2,6 +2,7 @@ use crate::cgroups::CgroupError;
 use crate::criu::CriuError;
 use crate::process::hooks::HookError;
 use crate::process::spawn::SpawnError;
+use crate::seccomp::SeccompError;
 use crate::spec::{SpecError, Status};
 use std::fmt;
 use std::io;
@@ -22,6 +23,7 @@ pub enum ContainerError {
         status: Status,
     },
     Spec(SpecError),
+    Seccomp(SeccompError),
     /// A config value husk checks beyond the spec's types: the field path and what is wrong.
     Config(String),
     Cgroup(CgroupError),
@@ -86,6 +88,7 @@ impl fmt::Display for ContainerError {
                 write!(f, "cannot {action} container {id}: it is {status}")
             }
             Spec(e) => e.fmt(f),
+            Seccomp(e) => e.fmt(f),
             Config(msg) => f.write_str(msg),
             Cgroup(e) => e.fmt(f),
             Hook(e) => e.fmt(f),
@@ -108,6 +111,7 @@ macro_rules! from_error {
 }
 from_error!(
     Spec(SpecError),
+    Seccomp(SeccompError),
     Cgroup(CgroupError),
     Hook(HookError),
     Spawn(SpawnError)

@@ -9,8 +9,8 @@ use crate::process::hooks::{self, HookError, Setting};
 use crate::process::setup::Filter;
 use crate::process::{console, exec, lsm, setup};
 use crate::rootfs::{self, RootfsError};
-use crate::seccomp::{self, SeccompError};
-use crate::spec::{Process, Seccomp, Spec, Status};
+use crate::seccomp::Program;
+use crate::spec::{Process, Spec, Status};
 use crate::sys::{fd, uts};
 use std::convert::Infallible;
 use std::fmt;
@@ -25,7 +25,6 @@ pub enum InitError {
     Rootfs(RootfsError),
     Hook(HookError),
     Process(ProcessError),
-    Seccomp(SeccompError),
     Io(&'static str, io::Error),
 }
 
@@ -36,7 +35,6 @@ impl fmt::Display for InitError {
             InitError::Rootfs(e) => e.fmt(f),
             InitError::Hook(e) => e.fmt(f),
             InitError::Process(e) => e.fmt(f),
-            InitError::Seccomp(e) => e.fmt(f),
             InitError::Io(what, e) => write!(f, "{what}: {e}"),
         }
     }
@@ -53,8 +51,7 @@ from_error!(
     Channel(ChannelError),
     Rootfs(RootfsError),
     Hook(HookError),
-    Process(ProcessError),
-    Seccomp(SeccompError)
+    Process(ProcessError)
 );
 
 /// Runs as the container's init or a tenant; never returns. Errors before `start` (and every
@@ -91,21 +88,45 @@ fn fail_early(e: io::Error) -> ! {
 
 fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
     match chan.expect_json(Frame::Config)? {
-        Launch::Init(cfg) => init(chan, *cfg, fifo),
-        Launch::Tenant(cfg) => tenant(chan, &cfg),
+        Launch::Init(cfg) => {
+            let program = filter(chan, cfg.filter)?;
+            init(chan, *cfg, program, fifo)
+        }
+        Launch::Tenant(cfg) => {
+            let program = filter(chan, cfg.filter)?;
+            tenant(chan, &cfg, program)
+        }
     }
+}
+
+/// The seccomp program the runtime compiled, when the config said one follows.
+fn filter(chan: &Channel, follows: bool) -> Result<Option<Program>, InitError> {
+    if !follows {
+        return Ok(None);
+    }
+    let body = chan.expect(Frame::Filter)?;
+    Program::from_wire(&body)
+        .map(Some)
+        .ok_or(InitError::Channel(ChannelError::Unexpected(Frame::Filter)))
 }
 
 /// Joining the container's mount namespace already made its root ours; the cwd is set from
 /// "/" so that a relative `process.cwd` cannot mean a host directory.
-fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
+fn tenant(
+    chan: &Channel,
+    cfg: &TenantConfig,
+    program: Option<Program>,
+) -> Result<Infallible, InitError> {
     std::env::set_current_dir("/")
         .map_err(|e| InitError::Io("chdir to the container's root", e))?;
     if let Some(sock) = cfg.console_fd {
         console::attach(terminal(sock, &cfg.process)?)?;
     }
     let mut hand = |fd| hand_listener(chan, fd);
-    let filter = compile(cfg.seccomp.as_ref(), &mut hand)?;
+    let filter = program.map(|program| Filter {
+        program,
+        hand: &mut hand,
+    });
     let prepared = setup::prepare(
         &cfg.process,
         cfg.personality.as_ref(),
@@ -122,14 +143,6 @@ fn terminal(sock: RawFd, process: &Process) -> Result<OwnedFd, InitError> {
     Ok(console::allocate(sock, process.console_size)?)
 }
 
-fn compile<'a>(
-    config: Option<&Seccomp>,
-    hand: &'a mut dyn FnMut(OwnedFd) -> io::Result<()>,
-) -> Result<Option<Filter<'a>>, SeccompError> {
-    let program = config.map(seccomp::compile).transpose()?;
-    Ok(program.map(|program| Filter { program, hand }))
-}
-
 /// The runtime passes the listener on to its agent and says when that is done.
 fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
     chan.send_fd(Frame::SeccompListener, fd.as_fd())
@@ -141,6 +154,7 @@ fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
 fn init(
     chan: &Channel,
     mut cfg: InitConfig,
+    program: Option<Program>,
     fifo: &mut Option<std::fs::File>,
 ) -> Result<Infallible, InitError> {
     let spec = &cfg.spec;
@@ -182,8 +196,10 @@ fn init(
     set_names(spec)?;
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
     let mut hand = |fd| hand_listener(chan, fd);
-    let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
-    let filter = compile(seccomp, &mut hand)?;
+    let filter = program.map(|program| Filter {
+        program,
+        hand: &mut hand,
+    });
     let mut prepared = setup::prepare(
         &process,
         personality,

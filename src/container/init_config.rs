@@ -1,7 +1,7 @@
 //! What the runtime tells the process it started once the namespaces exist: either the
 //! container's init, or a tenant that joins a running container.
 
-use crate::spec::{Personality, Process, Seccomp, Spec, State};
+use crate::spec::{Personality, Process, Spec, State};
 use serde::{Deserialize, Serialize};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
@@ -28,6 +28,8 @@ pub struct InitConfig {
     pub no_new_keyring: bool,
     /// The runtime runs without root: the process keeps its supplementary groups.
     pub rootless_euid: bool,
+    /// A `Filter` frame follows with linux.seccomp, compiled by the runtime.
+    pub filter: bool,
 }
 
 /// An extra process in a running container: its namespaces already hold the root filesystem,
@@ -37,8 +39,9 @@ pub struct TenantConfig {
     pub process: Process,
     /// The container's personality, which a tenant shares with its init.
     pub personality: Option<Personality>,
-    /// The container's seccomp profile, which binds every process in it.
-    pub seccomp: Option<Seccomp>,
+    /// A `Filter` frame follows with the container's seccomp program, which binds every
+    /// process in it.
+    pub filter: bool,
     pub preserve_fds: i32,
     pub console_fd: Option<RawFd>,
     pub rootless_euid: bool,

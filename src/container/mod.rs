@@ -23,6 +23,7 @@ mod init_config;
 mod kill;
 mod notify;
 mod owner;
+mod plan;
 mod resources;
 mod restore;
 mod run;

@@ -135,6 +135,7 @@ impl TenantBuilder {
             None => saved.cgroup.add(child.first)?,
         }
         let linux = saved.config.linux.clone().unwrap_or_default();
+        let filter = super::plan::compile(linux.seccomp.as_ref())?;
         let pid = child.bootstrap(
             &bootstrap::join(saved.pid, &linux, self.process.oom_score_adj),
             None,
@@ -149,13 +150,12 @@ impl TenantBuilder {
             personality: linux.personality,
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
-            seccomp: linux.seccomp,
+            filter: filter.is_some(),
             rootless_euid: !crate::sys::ids::is_root(),
         };
         let state = saved.state(Status::Running);
-        let seccomp = tenant.seccomp.clone();
-        child.hand_over(&Launch::Tenant(Box::new(tenant)), |fd| {
-            super::create::hand_listener(seccomp.as_ref(), pid, &state, fd)
+        child.hand_over(&Launch::Tenant(Box::new(tenant)), filter.as_ref(), |fd| {
+            super::create::hand_listener(linux.seccomp.as_ref(), pid, &state, fd)
         })?;
         undo.0 = None;
         if let Some(p) = &self.pid_file {
