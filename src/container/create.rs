@@ -1,13 +1,13 @@
 //! `create`: from a bundle to an init parked on the exec fifo, or nothing at all.
 
-use super::dir::StateDir;
-use super::footprint::Footprint;
-use super::init_config::{InitConfig, Launch};
 use super::plan::Plan;
-use super::saved::{proc_start, Saved};
+use super::statedir::footprint::Footprint;
+use super::statedir::saved::{proc_start, Saved};
+use super::statedir::StateDir;
 use super::{bootstrap, console, devices, hooks, idmapped, notify, Container, ContainerError};
 use crate::cgroups::{Cgroup, Placement};
-use crate::process::spawn::Child;
+use crate::init::config::{InitConfig, Launch};
+use crate::launch::spawn::Child;
 use crate::spec::{self, Seccomp, State, Status};
 use crate::sys::fd;
 use std::fs;

@@ -1,6 +1,6 @@
 //! `delete`: remove a stopped container, or with `force` stop it first.
 
-use super::dir::StateDir;
+use super::statedir::StateDir;
 use super::{hooks, id, kill, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::spec::Status;

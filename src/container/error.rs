@@ -1,7 +1,7 @@
 use crate::cgroups::CgroupError;
 use crate::criu::CriuError;
+use crate::launch::spawn::SpawnError;
 use crate::process::hooks::HookError;
-use crate::process::spawn::SpawnError;
 use crate::seccomp::SeccompError;
 use crate::spec::{SpecError, Status};
 use std::fmt;

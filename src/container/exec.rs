@@ -1,7 +1,7 @@
 //! The process `husk exec` runs: a process.json as given, or the container's own process
 //! changed by exec's flags, the way runc builds it.
 
-use super::{dir, ContainerError};
+use super::{statedir, ContainerError};
 use crate::process::validate;
 use crate::spec::{self, Capabilities, Process};
 use std::path::{Path, PathBuf};
@@ -66,7 +66,7 @@ pub fn exec_process(root: &Path, id: &str, how: ExecProcess) -> Result<Process, 
     let (process, file) = match how {
         ExecProcess::File(file) => (spec::load(&file)?, file),
         ExecProcess::Flags(flags) => {
-            let (_, saved) = dir::peek(root, id)?;
+            let (_, saved) = statedir::peek(root, id)?;
             let file = saved.bundle.join("config.json");
             (flags.apply(saved.config.process.unwrap_or_default()), file)
         }

@@ -3,7 +3,7 @@
 //! each one as a detached tree, mapped through init's user namespace, and hands it to init.
 
 use super::ContainerError;
-use crate::process::spawn::{Child, IdMaps};
+use crate::launch::spawn::{Child, IdMaps};
 use crate::spec::{Linux, Mount, NamespaceType, Spec};
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, OwnedFd};

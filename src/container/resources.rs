@@ -1,6 +1,6 @@
 //! A running container's cgroup: pause, resume, update, and the events `husk events` reports.
 
-use super::{dir, Container, ContainerError};
+use super::{statedir, Container, ContainerError};
 use crate::spec::{Resources, Status};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -69,7 +69,7 @@ pub fn events(
     interval: Option<Duration>,
     mut emit: impl FnMut(&str),
 ) -> Result<(), ContainerError> {
-    let (path, saved) = dir::peek(root, id)?;
+    let (path, saved) = statedir::peek(root, id)?;
     // A valid id has no character JSON would escape.
     let quoted = format!("\"{id}\"");
     let stats = || {
@@ -78,7 +78,7 @@ pub fn events(
             saved.cgroup.stats_json()
         )
     };
-    if saved.status(super::dir::parked(&path)) == Status::Stopped {
+    if saved.status(super::statedir::parked(&path)) == Status::Stopped {
         return Err(ContainerError::NotRunning(id.into()));
     }
     let Some(interval) = interval else {

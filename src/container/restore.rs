@@ -6,7 +6,7 @@ use super::checkpoint::{external_key, DESCRIPTORS};
 use super::create::{place, write_pid_file, Undo};
 use super::images::{self, CriuOptions, Images};
 use super::plan::Plan;
-use super::saved::{proc_start, Saved};
+use super::statedir::saved::{proc_start, Saved};
 use super::{console, foreground, hooks, Container, ContainerError, CreateOptions};
 use crate::criu::rpc::{Kind, Opts, Request};
 use crate::criu::Swrk;

@@ -2,10 +2,10 @@
 //! core of `husk exec`. In the foreground the tenant is waited for (its terminal relayed);
 //! detached, it is left running once it has exec'd.
 
-use super::init_config::{Launch, TenantConfig};
-use super::saved::Saved;
+use super::statedir::saved::Saved;
 use super::{bootstrap, console, foreground, Container, ContainerError};
-use crate::process::spawn::Child;
+use crate::init::config::{Launch, TenantConfig};
+use crate::launch::spawn::Child;
 use crate::spec::{Process, Status};
 use crate::sys::{fd, signal, wait};
 use std::os::fd::OwnedFd;
@@ -43,7 +43,7 @@ impl TenantBuilder {
     }
 
     /// The husk binary that starts the tenant; by default the running program, which will do
-    /// only when it is husk (its `main` must hand the init socket to `container::init::run`).
+    /// only when it is husk (its `main` must hand the init socket to `husk::init::run`).
     pub fn binary(mut self, path: impl AsRef<Path>) -> Self {
         self.binary = path.as_ref().into();
         self

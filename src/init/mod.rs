@@ -2,8 +2,9 @@
 //! hooks, hostname, credentials, then parked on the exec fifo until `husk start`. A tenant
 //! (a process joining a running container) takes the same path with only the credentials.
 
-use super::init_config::{InitConfig, Launch, TenantConfig};
-use crate::process::channel::{Channel, ChannelError, Frame};
+pub mod config;
+
+use crate::launch::channel::{Channel, ChannelError, Frame};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError, Setting};
 use crate::process::setup::Filter;
@@ -12,6 +13,7 @@ use crate::rootfs::{self, RootfsError};
 use crate::seccomp::Program;
 use crate::spec::{Process, Spec, Status};
 use crate::sys::{fd, uts};
+use config::{InitConfig, Launch, TenantConfig};
 use std::convert::Infallible;
 use std::fmt;
 use std::fs::OpenOptions;

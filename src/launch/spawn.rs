@@ -78,12 +78,11 @@ impl Child {
         let sock_fd = 3 + preserve_fds;
         let fifo_fd = sock_fd + 1;
         let console_fd = fifo_fd + i32::from(fifo.is_some());
-        super::fds::close_stray_fds(preserve_fds).map_err(|e| {
-            SpawnError::Io(
-                "mark inherited fds close-on-exec",
-                io::Error::other(e.to_string()),
-            )
-        })?;
+        // The caller checked that 3..sock_fd are open fds it means to pass on.
+        u32::try_from(sock_fd)
+            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+            .and_then(crate::sys::exec::cloexec_from)
+            .map_err(|e| SpawnError::Io("mark inherited fds close-on-exec", e))?;
         let above =
             |f: &OwnedFd| fd::dup_above(f, console_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(
