@@ -8,7 +8,7 @@ use super::{bootstrap, console, devices, hooks, idmapped, notify, Container, Con
 use crate::cgroups::{Cgroup, Placement};
 use crate::init::config::{InitConfig, Launch};
 use crate::launch::spawn::Child;
-use crate::spec::{self, Seccomp, State, Status};
+use crate::spec::{self, FieldError, Seccomp, Spec, State, Status};
 use crate::sys::fd;
 use std::fs;
 use std::os::fd::{AsFd, OwnedFd};
@@ -132,7 +132,7 @@ fn build(
         config: spec,
     };
     let cfg = InitConfig {
-        spec: saved.config.clone(),
+        spec: for_init(&saved.config),
         rootfs: saved.rootfs.clone(),
         state: saved.state(Status::Creating),
         fifo_fd: child.fifo_fd.expect("spawned with the exec fifo"),
@@ -157,6 +157,19 @@ fn build(
         write_pid_file(p, pid)?;
     }
     Ok(saved)
+}
+
+/// What init reads of the config. The seccomp program follows compiled, and the resources
+/// and annotations are the runtime's business: init is not sent them to parse again (an
+/// engine's default seccomp profile is most of a config's bytes).
+fn for_init(spec: &Spec) -> Spec {
+    let mut spec = spec.clone();
+    spec.annotations.clear();
+    if let Some(linux) = spec.linux.as_mut() {
+        linux.seccomp = None;
+        linux.resources = None;
+    }
+    spec
 }
 
 /// Makes the cgroup with `pid` in it (recorded in `dir`'s footprint and in `made`, for the
@@ -226,8 +239,11 @@ fn rootless_cgroup(cgroup: &mut Cgroup, linux: &crate::spec::Linux) -> Result<()
     let first = first.display();
     if let Some(field) = super::check::limits(linux).first() {
         let _ = cgroup.destroy(Duration::ZERO);
-        return Err(ContainerError::Config(format!(
-            "{field}: cannot set limit: a rootless container could not create or join cgroup {first}"
+        return Err(ContainerError::Field(FieldError::new(
+            field.as_str(),
+            format!(
+                "cannot set limit: a rootless container could not create or join cgroup {first}"
+            ),
         )));
     }
     crate::log::warn(&format!(
@@ -242,15 +258,19 @@ fn rootless_cgroup(cgroup: &mut Cgroup, linux: &crate::spec::Linux) -> Result<()
 pub(super) fn check_preserved_fds(n: i32) -> Result<(), ContainerError> {
     let (limit, _) = crate::sys::proc::getrlimit(libc::RLIMIT_NOFILE as _).unwrap_or((1024, 1024));
     if n < 0 || n as u64 + 3 > limit {
-        return Err(ContainerError::Config(format!(
-            "--preserve-fds {n}: must be between 0 and the open-file limit less 3 ({})",
-            limit.saturating_sub(3)
-        )));
+        return Err(ContainerError::Flag {
+            flag: format!("--preserve-fds {n}"),
+            reason: format!(
+                "must be between 0 and the open-file limit less 3 ({})",
+                limit.saturating_sub(3)
+            ),
+        });
     }
     match (3..3 + n).find(|&f| !fd::is_open(f)) {
-        Some(f) => Err(ContainerError::Config(format!(
-            "--preserve-fds {n}: fd {f} is not open"
-        ))),
+        Some(f) => Err(ContainerError::Flag {
+            flag: format!("--preserve-fds {n}"),
+            reason: format!("fd {f} is not open"),
+        }),
         None => Ok(()),
     }
 }

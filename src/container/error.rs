@@ -1,9 +1,9 @@
 use crate::cgroups::CgroupError;
 use crate::criu::CriuError;
 use crate::launch::spawn::SpawnError;
+use crate::process::error::ProcessError;
 use crate::process::hooks::HookError;
-use crate::seccomp::SeccompError;
-use crate::spec::{SpecError, Status};
+use crate::spec::{FieldError, SpecError, Status};
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
@@ -23,9 +23,19 @@ pub enum ContainerError {
         status: Status,
     },
     Spec(SpecError),
-    Seccomp(SeccompError),
-    /// A config value husk checks beyond the spec's types: the field path and what is wrong.
-    Config(String),
+    /// A config value refused once its file is out of view (update, a rootless cgroup).
+    Field(FieldError),
+    /// A command-line flag that cannot be honoured: the flag as given, and why.
+    Flag {
+        flag: String,
+        reason: String,
+    },
+    /// A combination of flags and config refused in runc's own words, which callers match.
+    Usage(&'static str),
+    /// Init's own error line, read from the exec fifo after `start`.
+    Init(String),
+    /// `ps` could not run or its output could not be read.
+    Ps(ProcessError),
     Cgroup(CgroupError),
     Hook(HookError),
     Spawn(SpawnError),
@@ -84,12 +94,20 @@ impl fmt::Display for ContainerError {
                 status,
                 ..
             } => write!(f, "cannot exec in a {status} container"),
+            WrongStatus {
+                action: "checkpoint",
+                status,
+                ..
+            } => write!(f, "Container cannot be checkpointed in {status} state"),
             WrongStatus { id, action, status } => {
                 write!(f, "cannot {action} container {id}: it is {status}")
             }
             Spec(e) => e.fmt(f),
-            Seccomp(e) => e.fmt(f),
-            Config(msg) => f.write_str(msg),
+            Field(e) => e.fmt(f),
+            Flag { flag, reason } => write!(f, "{flag}: {reason}"),
+            Usage(text) => f.write_str(text),
+            Init(line) => f.write_str(line),
+            Ps(e) => e.fmt(f),
             Cgroup(e) => e.fmt(f),
             Hook(e) => e.fmt(f),
             Spawn(e) => e.fmt(f),
@@ -111,7 +129,7 @@ macro_rules! from_error {
 }
 from_error!(
     Spec(SpecError),
-    Seccomp(SeccompError),
+    Field(FieldError),
     Cgroup(CgroupError),
     Hook(HookError),
     Spawn(SpawnError)

@@ -72,8 +72,7 @@ pub fn exec_process(root: &Path, id: &str, how: ExecProcess) -> Result<Process, 
         }
     };
     spec::validate_process(&process, &file)?;
-    validate::validate(&process)
-        .map_err(|e| ContainerError::Config(format!("{}: {e}", file.display())))?;
+    validate::validate(&process).map_err(|e| e.in_file(&file))?;
     super::check::warn_unknown_caps(&process);
     Ok(process)
 }

@@ -4,7 +4,7 @@
 
 use super::ContainerError;
 use crate::launch::spawn::{Child, IdMaps};
-use crate::spec::{Linux, Mount, NamespaceType, Spec};
+use crate::spec::{FieldError, Linux, Mount, NamespaceType, Spec};
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
@@ -63,7 +63,7 @@ fn own_userns(exe: &Path, m: &Mount) -> Result<OwnedFd, ContainerError> {
 
 /// An idmapped mount must be a bind mount. Its own mappings, uid and gid both, make a user
 /// namespace of their own; without them it maps through the container's new one.
-pub fn check(spec: &Spec, linux: &Linux) -> Result<(), String> {
+pub fn check(spec: &Spec, linux: &Linux) -> Result<(), FieldError> {
     let userns = linux
         .namespaces
         .iter()
@@ -81,7 +81,7 @@ pub fn check(spec: &Spec, linux: &Linux) -> Result<(), String> {
             }
             Some(_) => continue,
         };
-        return Err(format!("mounts[{i}]: {why}"));
+        return Err(FieldError::new(format!("mounts[{i}]"), why));
     }
     Ok(())
 }

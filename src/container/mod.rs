@@ -110,7 +110,7 @@ pub fn pids(root: &Path, id: &str) -> Result<Vec<libc::pid_t>, ContainerError> {
 /// `ps ARGS` of the host, cut down to container `id`'s processes.
 pub fn ps_table(root: &Path, id: &str, args: &[String]) -> Result<String, ContainerError> {
     let pids = pids(root, id)?;
-    crate::process::ps::table(args, &pids).map_err(|e| ContainerError::Config(e.to_string()))
+    crate::process::ps::table(args, &pids).map_err(ContainerError::Ps)
 }
 
 /// The state of one container, read without waiting for its lock.

@@ -4,7 +4,7 @@
 use super::{id, ContainerError, CreateOptions};
 use crate::cgroups::Placement;
 use crate::seccomp::{self, Program};
-use crate::spec::{self, Seccomp, Spec};
+use crate::spec::{self, FieldError, Seccomp, Spec};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -22,9 +22,10 @@ impl Plan {
     pub fn make(opts: &CreateOptions) -> Result<Plan, ContainerError> {
         id::validate(&opts.id)?;
         let bundle = absolute(&opts.bundle)?;
-        let spec = spec::load(&bundle.join("config.json"))?;
+        let file = bundle.join("config.json");
+        let spec = spec::load(&file)?;
         spec::validate(&spec, &bundle)?;
-        super::check::check(&spec)?;
+        super::check::check(&spec).map_err(|e| e.in_file(&file))?;
         let linux = spec.linux.clone().unwrap_or_default();
         let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
         let placement = Placement::new(
@@ -34,7 +35,7 @@ impl Plan {
             rootless,
         )?;
         placement.check(&linux.resources.unwrap_or_default())?;
-        let filter = compile(linux.seccomp.as_ref())?;
+        let filter = compile(linux.seccomp.as_ref()).map_err(|e| e.in_file(&file))?;
         Ok(Plan {
             bundle,
             spec,
@@ -45,8 +46,8 @@ impl Plan {
 }
 
 /// The container's seccomp profile as the program every process in it installs.
-pub(super) fn compile(profile: Option<&Seccomp>) -> Result<Option<Program>, ContainerError> {
-    Ok(profile.map(seccomp::compile).transpose()?)
+pub(super) fn compile(profile: Option<&Seccomp>) -> Result<Option<Program>, FieldError> {
+    profile.map(seccomp::compile).transpose()
 }
 
 /// The bundle as a clean absolute path, as the state reports it (symlinks are kept, like runc).

@@ -41,8 +41,9 @@ impl Container {
         if let (Some(true), Some(limit)) = (check, limit.filter(|l| *l > 0)) {
             let usage = cgroup.memory_usage();
             if usage > limit as u64 {
-                return Err(ContainerError::Config(format!(
-                    "linux.resources.memory.limit: {limit} is below the current usage {usage} (checkBeforeUpdate)"
+                return Err(ContainerError::Field(crate::spec::FieldError::new(
+                    "linux.resources.memory.limit",
+                    format!("{limit} is below the current usage {usage} (checkBeforeUpdate)"),
                 )));
             }
         }

@@ -91,10 +91,8 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
     drop(root);
     saved.pid = resp.restored_pid.unwrap_or(0);
     saved.start_time = proc_start(saved.pid).map(|(_, t)| t).ok_or_else(|| {
-        ContainerError::Config(format!(
-            "criu reported restored pid {}, which is not running",
-            saved.pid
-        ))
+        let what = format!("reported restored pid {}, which is not running", saved.pid);
+        ContainerError::Criu(crate::criu::CriuError::Protocol(what), None)
     })?;
     dir.save(&saved)?;
     if let Some(p) = &opts.create.pid_file {

@@ -135,7 +135,8 @@ impl TenantBuilder {
             None => saved.cgroup.add(child.first)?,
         }
         let linux = saved.config.linux.clone().unwrap_or_default();
-        let filter = super::plan::compile(linux.seccomp.as_ref())?;
+        let filter = super::plan::compile(linux.seccomp.as_ref())
+            .map_err(|e| e.in_file(&saved.bundle.join("config.json")))?;
         let pid = child.bootstrap(
             &bootstrap::join(saved.pid, &linux, self.process.oom_score_adj),
             None,
