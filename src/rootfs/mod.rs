@@ -6,6 +6,7 @@ mod cgroup;
 mod copytree;
 mod copyup;
 mod devices;
+mod devnull;
 mod error;
 mod masked;
 mod mounter;
@@ -101,10 +102,14 @@ pub fn console(pty: std::os::fd::BorrowedFd) -> Result<(), RootfsError> {
     .context(|| "bind the pty onto /dev/console")
 }
 
-/// After pivot: a read-only /dev, rootfsPropagation, sysctls, read-only and masked paths, a
-/// read-only root. Sysctls go first because readonlyPaths usually include /proc/sys.
+/// After pivot: stdio off the host's /dev/null, a read-only /dev, rootfsPropagation,
+/// sysctls, read-only and masked paths, a read-only root. Sysctls go first because
+/// readonlyPaths usually include /proc/sys.
 pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
     let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
+    if !devices::dev_is_bind(&spec.mounts) {
+        devnull::reopen()?;
+    }
     let dev = spec.mounts.iter().rfind(|m| is_dev(&m.destination));
     if dev.is_some_and(|m| options::parse(&m.options).flags & libc::MS_RDONLY != 0) {
         readonly::mount_at(&root, Path::new("/dev"))?;
