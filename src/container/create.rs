@@ -166,6 +166,7 @@ pub(super) fn prepare(opts: &CreateOptions) -> Result<(PathBuf, Spec, Placement)
         &opts.id,
         opts.systemd_cgroup,
         rootless,
+        &spec.annotations,
     )?;
     placement.check(&linux.resources.clone().unwrap_or_default())?;
     Ok((bundle, spec, placement))
