@@ -15,10 +15,18 @@ as_user() {
         DBUS_SESSION_BUS_ADDRESS="unix:path=/run/user/$uid/bus" "$@")
 }
 
-# The image lacks dbus-user-session (debootstrap takes no Recommends), so the
-# user bus gets that package's two units here; dbus-daemon and its session
-# configuration are installed.
-user_bus_units() {
+# The image lacks libpam-systemd and dbus-user-session (debootstrap takes no
+# Recommends): without pam_systemd the user manager gets no XDG_RUNTIME_DIR and
+# exits, so a drop-in gives it the one logind made; the user bus gets
+# dbus-user-session's two units (dbus-daemon and its session configuration are
+# installed).
+user_session_units() {
+    if [ ! -e /usr/lib/x86_64-linux-gnu/security/pam_systemd.so ]; then
+        mkdir -p /etc/systemd/system/user@.service.d
+        printf '[Service]\nEnvironment=XDG_RUNTIME_DIR=/run/user/%%i\n' \
+            >/etc/systemd/system/user@.service.d/runtime-dir.conf
+        systemctl daemon-reload
+    fi
     [ -e /usr/lib/systemd/user/dbus.socket ] && return
     mkdir -p /etc/systemd/user/sockets.target.wants
     cat >/etc/systemd/user/dbus.socket <<'UNIT'
@@ -43,7 +51,7 @@ UNIT
 
 rootless_setup() {
     local uid i
-    user_bus_units
+    user_session_units
     id "$ROOTLESS_USER" >/dev/null 2>&1 || useradd -m -s /bin/sh "$ROOTLESS_USER" || return 1
     grep -q "^$ROOTLESS_USER:" /etc/subuid ||
         usermod --add-subuids 200000-265535 --add-subgids 200000-265535 "$ROOTLESS_USER" ||
