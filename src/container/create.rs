@@ -43,11 +43,15 @@ pub struct CreateOptions {
 impl CreateOptions {
     /// runc's choice when `--rootless` is auto: rootless unless run as root. Root in a user
     /// namespace (a rootless engine's) is rootless too, but under the systemd driver only with
-    /// a session bus to reach the user's systemd (runc asks that bus for its owner).
+    /// a session bus to reach the user's systemd (runc asks that bus for its owner): one named
+    /// by DBUS_SESSION_BUS_ADDRESS or at $XDG_RUNTIME_DIR/bus, where podman leaves it.
     fn rootless_cgroups(&self) -> bool {
         use crate::sys::ids;
-        let session =
-            || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty());
+        let set = |var| std::env::var_os(var).filter(|v| !v.is_empty());
+        let session = || {
+            set("DBUS_SESSION_BUS_ADDRESS").is_some()
+                || set("XDG_RUNTIME_DIR").is_some_and(|d| Path::new(&d).join("bus").exists())
+        };
         self.rootless.unwrap_or_else(|| {
             !ids::is_root() || (ids::in_user_namespace() && (!self.systemd_cgroup || session()))
         })
