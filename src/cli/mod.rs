@@ -119,12 +119,15 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
     Err(UsageError(format!("a command is missing\n{USAGE}")).into())
 }
 
-/// runc's default: an unprivileged caller keeps its state in $XDG_RUNTIME_DIR.
+/// runc's default: an unprivileged caller keeps its state in $XDG_RUNTIME_DIR, and so does
+/// root in a user namespace unless $USER says root (a rootless engine's runtime is the
+/// former, root's own shell in a container the latter).
 fn default_root() -> PathBuf {
+    use husk::sys::ids;
+    let user_root = || std::env::var_os("USER").is_some_and(|u| u == "root");
+    let unprivileged = !ids::is_root() || (ids::in_user_namespace() && !user_root());
     match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(dir) if !dir.is_empty() && !husk::sys::ids::is_root() => {
-            PathBuf::from(dir).join("husk")
-        }
+        Some(dir) if !dir.is_empty() && unprivileged => PathBuf::from(dir).join("husk"),
         _ => PathBuf::from("/run/husk"),
     }
 }

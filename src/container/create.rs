@@ -34,11 +34,29 @@ pub struct CreateOptions {
     pub notify_socket: Option<PathBuf>,
     /// `--systemd-cgroup`: the cgroup is a systemd unit, named by the path's systemd form.
     pub systemd_cgroup: bool,
-    /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
+    /// Cgroups the caller may not write are skipped; None: as `rootless_cgroups` decides.
     pub rootless: Option<bool>,
     /// The husk binary whose sealed copy becomes init; None is the running program (husk
     /// itself, for the CLI).
     pub binary: Option<PathBuf>,
+}
+
+impl CreateOptions {
+    /// runc's choice when `--rootless` is auto: rootless unless run as root. Root in a user
+    /// namespace (a rootless engine's) is rootless too, but under the systemd driver only with
+    /// a session bus to reach the user's systemd (runc asks that bus for its owner): one named
+    /// by DBUS_SESSION_BUS_ADDRESS or at $XDG_RUNTIME_DIR/bus, where podman leaves it.
+    pub(super) fn rootless_cgroups(&self) -> bool {
+        use crate::sys::ids;
+        let set = |var| std::env::var_os(var).filter(|v| !v.is_empty());
+        let session = || {
+            set("DBUS_SESSION_BUS_ADDRESS").is_some()
+                || set("XDG_RUNTIME_DIR").is_some_and(|d| Path::new(&d).join("bus").exists())
+        };
+        self.rootless.unwrap_or_else(|| {
+            !ids::is_root() || (ids::in_user_namespace() && (!self.systemd_cgroup || session()))
+        })
+    }
 }
 
 pub fn create(opts: &CreateOptions) -> Result<Container, ContainerError> {
@@ -84,7 +102,7 @@ fn build(
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
-    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
+    let rootless = opts.rootless_cgroups();
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
     let exe = opts

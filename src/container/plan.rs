@@ -27,12 +27,13 @@ impl Plan {
         spec::validate(&spec, &bundle)?;
         super::check::check(&spec).map_err(|e| e.in_file(&file))?;
         let linux = spec.linux.clone().unwrap_or_default();
-        let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
+        let rootless = opts.rootless_cgroups();
         let placement = Placement::new(
             linux.cgroups_path.as_deref(),
             &opts.id,
             opts.systemd_cgroup,
             rootless,
+            &spec.annotations,
         )?;
         placement.check(&linux.resources.unwrap_or_default())?;
         let filter = compile(linux.seccomp.as_ref()).map_err(|e| e.in_file(&file))?;
