@@ -35,6 +35,9 @@ pub struct CreateOptions {
     pub systemd_cgroup: bool,
     /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
     pub rootless: Option<bool>,
+    /// `--system-containers`: every container is a system container, not only those whose
+    /// config carries the annotation.
+    pub system: bool,
     /// The husk binary whose sealed copy becomes init; None is the running program (husk
     /// itself, for the CLI).
     pub binary: Option<PathBuf>,
@@ -60,6 +63,9 @@ pub(super) fn create_with(
     let console = console::socket(process.terminal, opts.console_socket.as_deref(), foreground)?;
     let mut undo = Undo::begin(opts, &placement)?;
     let dir = undo.dir.as_ref().expect("armed");
+    if super::system::wanted(&spec, opts.system) {
+        super::system::apply(&mut spec, &opts.root, &opts.id, &dir.path)?;
+    }
     if opts.notify_socket.is_some() {
         notify::setup(&mut spec, dir)?;
     }
@@ -100,6 +106,7 @@ fn build(
         &mut undo.cgroup,
     )?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
+    super::system::delegate(&spec, &cgroup)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     let trees = idmapped::trees(&spec, bundle, pid, exe)?;
     crate::log::debug(|| {
@@ -342,6 +349,7 @@ impl Drop for Undo {
             let _ = cg.destroy(Duration::from_secs(5));
         }
         if let Some(dir) = self.dir.take() {
+            let _ = super::delete::release(&dir);
             let _ = dir.remove();
         }
     }

@@ -17,6 +17,7 @@ mod foreground;
 mod hooks;
 pub mod id;
 mod idmapped;
+mod idrange;
 mod images;
 pub mod init;
 mod init_config;
@@ -28,6 +29,7 @@ mod restore;
 mod run;
 pub mod saved;
 mod start;
+mod system;
 mod tenant;
 
 pub use crate::criu::rpc::CgroupMode;
