@@ -49,15 +49,19 @@ impl From<IdRangeError> for super::ContainerError {
 pub fn allocate(root: &Path, id: &str) -> Result<IdRange, IdRangeError> {
     let (uids, gids) = (entry("/etc/subuid"), entry("/etc/subgid"));
     let slots = uids.1.min(gids.1) / SIZE;
-    edit(root, |table| {
+    edit(root, |text| {
+        let used: Vec<u32> = text
+            .lines()
+            .filter_map(|l| l.split_once(' ')?.0.parse().ok())
+            .collect();
         let slot = (0..slots)
-            .find(|s| !table.iter().any(|(t, _)| t == s))
+            .find(|s| !used.contains(s))
             .ok_or(IdRangeError::Exhausted { slots })?;
-        table.push((slot, id.to_string()));
-        Ok(IdRange {
+        let range = IdRange {
             uid: uids.0 + slot * SIZE,
             gid: gids.0 + slot * SIZE,
-        })
+        };
+        Ok((format!("{text}{slot} {id}\n"), range))
     })
 }
 
@@ -66,9 +70,13 @@ pub fn release(root: &Path, id: &str) -> Result<(), IdRangeError> {
     if !root.join(TABLE).exists() {
         return Ok(());
     }
-    edit(root, |table| {
-        table.retain(|(_, owner)| owner != id);
-        Ok(())
+    edit(root, |text| {
+        let kept = text
+            .lines()
+            .filter(|l| l.split_once(' ').map(|(_, owner)| owner) != Some(id))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        Ok((kept, ()))
     })
 }
 
@@ -87,10 +95,10 @@ fn entry(path: &str) -> (u32, u32) {
         .unwrap_or(DEFAULT)
 }
 
-/// Reads the table ("slot id" lines), lets `f` change it and writes it back, under the lock.
+/// Reads the table ("slot id" lines) and writes back what `f` makes of it, under the lock.
 fn edit<T>(
     root: &Path,
-    f: impl FnOnce(&mut Vec<(u32, String)>) -> Result<T, IdRangeError>,
+    f: impl FnOnce(&str) -> Result<(String, T), IdRangeError>,
 ) -> Result<T, IdRangeError> {
     let path = root.join(TABLE);
     let fail = |e| IdRangeError::Io(path.display().to_string(), e);
@@ -105,20 +113,12 @@ fn edit<T>(
     crate::sys::fd::flock(&file).map_err(fail)?;
     let mut text = String::new();
     file.read_to_string(&mut text).map_err(fail)?;
-    let mut table = text
-        .lines()
-        .filter_map(|l| {
-            let (slot, id) = l.split_once(' ')?;
-            Some((slot.parse().ok()?, id.to_string()))
-        })
-        .collect();
-    let out = f(&mut table)?;
-    rewrite(&mut file, &table).map_err(fail)?;
+    let (text, out) = f(&text)?;
+    rewrite(&mut file, &text).map_err(fail)?;
     Ok(out)
 }
 
-fn rewrite(file: &mut File, table: &[(u32, String)]) -> io::Result<()> {
-    let text: String = table.iter().map(|(s, id)| format!("{s} {id}\n")).collect();
+fn rewrite(file: &mut File, text: &str) -> io::Result<()> {
     file.set_len(0)?;
     file.rewind()?;
     file.write_all(text.as_bytes())

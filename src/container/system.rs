@@ -7,7 +7,7 @@
 use super::idrange::{self, IdRange, SIZE};
 use super::ContainerError;
 use crate::cgroups::Cgroup;
-use crate::spec::{Device, IdMapping, Mount, Namespace, NamespaceType, Spec};
+use crate::spec::{IdMapping, Mount, Namespace, NamespaceType, Spec};
 use std::path::{Path, PathBuf};
 
 pub const ANNOTATION: &str = "io.husk.system";
@@ -66,28 +66,18 @@ pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), C
             linux.namespaces.push(Namespace { kind, path: None });
         }
     }
-    for (path, minor) in [("/dev/fuse", 229), ("/dev/net/tun", 200)] {
-        if !linux.devices.iter().any(|d| d.path == Path::new(path)) {
-            linux.devices.push(Device {
-                path: path.into(),
-                kind: "c".into(),
-                major: 10,
-                minor,
-                file_mode: Some(0o666),
-                ..Default::default()
-            });
-        }
-    }
     let process = spec.process.as_mut().expect("checked");
     process.env.retain(|e| !e.starts_with("container="));
     process.env.push("container=husk".into());
-    let all: Vec<String> = crate::process::caps::NAMES.map(String::from).to_vec();
+    let all: Vec<String> = crate::process::caps::NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let caps = process.capabilities.get_or_insert_with(Default::default);
     for set in [&mut caps.bounding, &mut caps.effective, &mut caps.permitted] {
         *set = Some(all.clone());
     }
-    mounts(spec, rootfs, engine_dirs(dir)?);
-    Ok(())
+    mounts(spec, rootfs, dir)
 }
 
 /// A config that shares the host's pid namespace or brings a user namespace of its own asks for
@@ -109,31 +99,23 @@ fn refuse_host_namespaces(spec: &Spec) -> Result<(), ContainerError> {
     )))
 }
 
-/// Host dirs for the nested engine's storage, under the state dir (0700, which the container's
-/// root could not traverse): bound in as idmapped trees the runtime opens, so they appear
-/// owned by the container's root.
-fn engine_dirs(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, ContainerError> {
-    ENGINE_DIRS
-        .iter()
-        .map(|name| {
-            let host = dir.join("system").join(name);
-            std::fs::create_dir_all(&host).map_err(|e| ContainerError::io("make", &host, e))?;
-            Ok((host, Path::new("/var/lib").join(name)))
-        })
-        .collect()
-}
-
-/// The rootfs idmapped first, a writable cgroup tree, and tmpfs where systemd expects it.
-fn mounts(spec: &mut Spec, rootfs: PathBuf, engine: Vec<(PathBuf, PathBuf)>) {
-    let mount = |dest: &str, kind: &str, source: PathBuf, opts: &[&str]| Mount {
+fn mount(dest: &Path, kind: &str, source: PathBuf, opts: &[&str]) -> Mount {
+    Mount {
         destination: dest.into(),
         kind: Some(kind.into()),
         source: Some(source),
         options: opts.iter().map(|o| o.to_string()).collect(),
         ..Default::default()
-    };
+    }
+}
+
+/// The rootfs idmapped first, a writable cgroup tree, tmpfs where systemd expects it, and the
+/// nested engine's storage: host dirs under the state dir (0700, which the container's root
+/// could not traverse), bound in as idmapped trees the runtime opens.
+fn mounts(spec: &mut Spec, rootfs: PathBuf, dir: &Path) -> Result<(), ContainerError> {
+    let idmapped = ["rbind", "idmap"];
     spec.mounts
-        .insert(0, mount("/", "bind", rootfs, &["rbind", "idmap"]));
+        .insert(0, mount(Path::new("/"), "bind", rootfs, &idmapped));
     for m in spec.mounts.iter_mut() {
         if m.kind.as_deref() == Some("cgroup") {
             m.options.retain(|o| o != "ro");
@@ -145,17 +127,20 @@ fn mounts(spec: &mut Spec, rootfs: PathBuf, engine: Vec<(PathBuf, PathBuf)>) {
         ("/tmp", "mode=1777"),
     ];
     for (dest, opt) in tmpfs {
-        if !spec.mounts.iter().any(|m| m.destination == Path::new(dest)) {
+        let dest = Path::new(dest);
+        if !spec.mounts.iter().any(|m| m.destination == dest) {
             let opts = ["nosuid", "nodev", opt];
             spec.mounts
                 .push(mount(dest, "tmpfs", "tmpfs".into(), &opts));
         }
     }
-    for (host, dest) in engine {
-        let dest = dest.to_string_lossy();
-        spec.mounts
-            .push(mount(&dest, "bind", host, &["rbind", "idmap"]));
+    for name in ENGINE_DIRS {
+        let host = dir.join("system").join(name);
+        std::fs::create_dir_all(&host).map_err(|e| ContainerError::io("make", &host, e))?;
+        let dest = Path::new("/var/lib").join(name);
+        spec.mounts.push(mount(&dest, "bind", host, &idmapped));
     }
+    Ok(())
 }
 
 /// Hands the container's root its cgroup to manage: the dir itself (to make children in) and
