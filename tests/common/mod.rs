@@ -441,7 +441,7 @@ impl Bundle {
         fs::create_dir_all(&dir).expect("create bundle dir");
         let status = Command::new("cp")
             .args(cp_flags)
-            .arg(&base)
+            .arg(base)
             .arg(dir.join("rootfs"))
             .status()
             .expect("run cp");
