@@ -34,6 +34,8 @@ pub struct Global {
     pub rootless: Option<bool>,
     /// `--criu PATH`: the CRIU binary of checkpoint and restore.
     pub criu: Option<PathBuf>,
+    /// `--system-containers`: every container created is a system container.
+    pub system: bool,
 }
 
 /// A failed command: the line to print and the exit status.
@@ -56,7 +58,8 @@ const USAGE: &str = "usage: husk [global flags] COMMAND [flags] [ID]
 commands: create, start, run, exec, state, kill, delete, list, ps, features, spec, pause,
           resume, update, events, checkpoint, restore
 global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json, --debug,
-              --systemd-cgroup, --rootless true|false|auto, --criu PATH, --version, --help";
+              --systemd-cgroup, --rootless true|false|auto, --criu PATH, --system-containers,
+              --version, --help";
 
 /// Runs the command line; returns the process exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -81,6 +84,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
     let mut systemd_cgroup = false;
     let mut rootless = None;
     let mut criu = None;
+    let mut system = false;
     let mut log_cfg = log::Config::default();
     while let Some(arg) = p.next().map_err(UsageError::from)? {
         match arg {
@@ -91,6 +95,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
             Arg::Long("systemd-cgroup") => systemd_cgroup = true,
             Arg::Long("rootless") => rootless = bool_or_auto(&flags::string(p)?)?,
             Arg::Long("criu") => criu = Some(PathBuf::from(flags::string(p)?)),
+            Arg::Long("system-containers") => system = true,
             Arg::Short('v') | Arg::Long("version") => {
                 out(&version());
                 std::process::exit(0);
@@ -108,6 +113,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
                         systemd_cgroup,
                         rootless,
                         criu,
+                        system,
                     },
                     cmd,
                     p.raw_args().map_err(UsageError::from)?.collect(),

@@ -36,6 +36,9 @@ pub struct CreateOptions {
     pub systemd_cgroup: bool,
     /// Cgroups the caller may not write are skipped; None: as `rootless_cgroups` decides.
     pub rootless: Option<bool>,
+    /// `--system-containers`: every container is a system container, not only those whose
+    /// config carries the annotation.
+    pub system: bool,
     /// The husk binary whose sealed copy becomes init; None is the running program (husk
     /// itself, for the CLI).
     pub binary: Option<PathBuf>,
@@ -79,6 +82,9 @@ pub(super) fn create_with(
     let console = console::socket(process.terminal, opts.console_socket.as_deref(), foreground)?;
     let mut undo = Undo::begin(opts, &plan.placement)?;
     let dir = undo.dir.as_ref().expect("armed");
+    if super::system::wanted(&plan.spec, opts.system) {
+        super::system::apply(&mut plan.spec, &opts.root, &opts.id, &dir.path)?;
+    }
     if opts.notify_socket.is_some() {
         notify::setup(&mut plan.spec, dir)?;
     }
@@ -123,6 +129,7 @@ fn build(
         &mut undo.cgroup,
     )?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
+    super::system::delegate(&spec, &cgroup)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     let trees = idmapped::trees(&spec, &bundle, pid, exe)?;
     crate::log::debug(|| {
@@ -353,6 +360,7 @@ impl Drop for Undo {
             let _ = cg.destroy(Duration::from_secs(5));
         }
         if let Some(dir) = self.dir.take() {
+            let _ = super::delete::release(&dir);
             let _ = dir.remove();
         }
     }

@@ -1,3 +1,4 @@
+use super::idrange::IdRangeError;
 use crate::cgroups::CgroupError;
 use crate::criu::CriuError;
 use crate::launch::spawn::SpawnError;
@@ -39,6 +40,8 @@ pub enum ContainerError {
     Cgroup(CgroupError),
     Hook(HookError),
     Spawn(SpawnError),
+    /// No id range is free for a system container, or its table cannot be kept.
+    IdRange(IdRangeError),
     /// CRIU failed, with the line of its log that says why when there is one.
     Criu(CriuError, Option<String>),
     Io {
@@ -111,6 +114,7 @@ impl fmt::Display for ContainerError {
             Cgroup(e) => e.fmt(f),
             Hook(e) => e.fmt(f),
             Spawn(e) => e.fmt(f),
+            IdRange(e) => e.fmt(f),
             Criu(e, None) => e.fmt(f),
             Criu(e, Some(line)) => write!(f, "{e}: {line}"),
             Io { what, path, err } => write!(f, "{what} {}: {err}", path.display()),
@@ -132,5 +136,6 @@ from_error!(
     Field(FieldError),
     Cgroup(CgroupError),
     Hook(HookError),
-    Spawn(SpawnError)
+    Spawn(SpawnError),
+    IdRange(IdRangeError)
 );

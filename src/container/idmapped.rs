@@ -33,11 +33,18 @@ pub fn trees(
             .and_then(|src| mount::clone_tree(src.as_fd(), whole))
             .and_then(|tree| mount::idmap(tree.as_fd(), userns.as_fd(), recursive).map(|()| tree))
             .map_err(|e| {
-                ContainerError::io(
-                    "make an idmapped mount of",
-                    format!("{} (mounts[{i}])", source.display()),
-                    e,
-                )
+                // A system container's rootfs is the entry on `/`, which its config never had.
+                let field = match m.destination == Path::new("/") {
+                    true => "root.path".into(),
+                    false => format!("mounts[{i}]"),
+                };
+                let src = source.display();
+                match e.raw_os_error() {
+                    Some(libc::EINVAL) => ContainerError::Field(FieldError::new(field, format!(
+                        "{src}: its filesystem cannot be idmapped (overlayfs cannot; ext4, xfs, btrfs and tmpfs can)"
+                    ))),
+                    _ => ContainerError::io("make an idmapped mount of", format!("{src} ({field})"), e),
+                }
             })?;
         trees.push(tree);
     }

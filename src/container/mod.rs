@@ -15,6 +15,7 @@ mod foreground;
 mod hooks;
 pub mod id;
 mod idmapped;
+mod idrange;
 mod images;
 mod kill;
 mod notify;
@@ -25,6 +26,7 @@ mod restore;
 mod run;
 mod start;
 pub mod statedir;
+mod system;
 mod tenant;
 
 pub use crate::criu::rpc::CgroupMode;
