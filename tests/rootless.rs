@@ -278,3 +278,34 @@ fn oom_score_adj_may_rise_but_not_fall() {
         .assert_fails_naming("process.oomScoreAdj: -500 is below the caller's own");
     nothing_left(&user, &b, &id);
 }
+
+/// A rootless engine (podman) runs the runtime as root of its own user namespace, with a config
+/// that asks for none: mknod is refused there too, so the device nodes are bound from the host.
+#[test]
+fn a_runtime_in_an_engines_user_namespace_binds_the_device_nodes() {
+    let mut b = Bundle::new();
+    // gid 5 (tty) is not mapped in a namespace that maps root alone.
+    for m in b.config["mounts"].as_array_mut().unwrap() {
+        if let Some(opts) = m.get_mut("options").and_then(|o| o.as_array_mut()) {
+            opts.retain(|o| !o.as_str().unwrap_or("").starts_with("gid="));
+        }
+    }
+    b.set(
+        "process.args",
+        json!([
+            "sh",
+            "-c",
+            "echo x >/dev/null && stat -c '%F %t:%T' /dev/null"
+        ]),
+    );
+    b.write();
+    let id = b.id();
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.arg("--user").arg("--map-root-user").arg(runtime());
+    cmd.arg("--root").arg(state_root());
+    cmd.args(["run", "--bundle", b.dir_str(), &id]);
+    let out = run_captured(cmd, None);
+    assert!(out.success(), "{out}");
+    assert_eq!(out.stdout.trim(), "character special file 1:3", "{out}");
+    b.assert_clean(&id);
+}

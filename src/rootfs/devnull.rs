@@ -17,7 +17,7 @@ pub fn reopen() -> Result<(), RootfsError> {
     if !is_null(null.as_fd()).map_err(|e| RootfsError::os("stat /dev/null", e))? {
         return Err(RootfsError::refused(
             "/dev/null",
-            "the container's /dev/null is not the null device",
+            "it is not the character device 1:3",
         ));
     }
     let (stdin, stdout, stderr) = (io::stdin(), io::stdout(), io::stderr());

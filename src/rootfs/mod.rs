@@ -69,7 +69,9 @@ pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<OwnedFd>) -> Result<(), Ro
     let devices = devices::Devices {
         root: &root,
         proc: &proc,
-        userns: ns.user,
+        // A runtime already in a user namespace (a rootless engine's) cannot mknod either,
+        // though the config asks for none; runc checks both too.
+        userns: ns.user || crate::sys::ids::in_user_namespace(),
     };
     devices.setup(&spec.mounts, linux.map_or(&[][..], |l| &l.devices))
 }
