@@ -328,6 +328,30 @@ fn a_rootfs_that_cannot_be_idmapped_is_one_line_with_nothing_left() {
     assert_eq!(held(&id), 0);
 }
 
+/// A profile that denies mount and the namespace calls (as an engine's default does for a
+/// container without CAP_SYS_ADMIN) still lets a system container's init, and a process
+/// exec'd into it, make a mount namespace and mount in it: the user namespace bounds them.
+#[test]
+fn the_namespace_calls_are_allowed_whatever_the_profile_says() {
+    let deny = json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["mount", "unshare", "setns"], "action": "SCMP_ACT_ERRNO"}
+    ]});
+    let script = "unshare -m sh -c 'mount -t tmpfs t /tmp && echo mounted'";
+    let mut b = Bundle::new();
+    system(&mut b)
+        .set("linux.seccomp", deny)
+        .set("process.args", json!(["sh", "-c", script]));
+    let out = b.run_once();
+    assert_eq!(out.stdout.trim(), "mounted", "init: {out}");
+    b.set("process.args", json!(["sleep", "60"]));
+    let id = b.id();
+    b.create(&id).assert_ok();
+    let out = husk(&["exec", &id, "sh", "-c", script]);
+    assert_eq!(out.stdout.trim(), "mounted", "exec: {out}");
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
 /// `features` says whether `--system-containers` makes every container a system container.
 #[test]
 fn features_report_the_mode() {

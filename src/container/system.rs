@@ -7,7 +7,9 @@
 use super::idrange::{self, IdRange, SIZE};
 use super::ContainerError;
 use crate::cgroups::Cgroup;
-use crate::spec::{DeviceRule, FieldError, IdMapping, Mount, Namespace, NamespaceType, Spec};
+use crate::spec::{
+    DeviceRule, FieldError, IdMapping, Mount, Namespace, NamespaceType, Spec, Syscall,
+};
 use crate::sys::fs::mknodat;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,10 @@ const ENGINE_DIRS: [&str; 3] = ["docker", "containers", "containerd"];
 /// Nodes a nested engine opens (fuse-overlayfs, a rootless network), named with '-' for '/'
 /// under /dev; /dev/net/tun is in the default device rules already, /dev/fuse gets one.
 const NESTED_DEVICES: [(&str, u32, u32); 2] = [("fuse", 10, 229), ("net-tun", 10, 200)];
+/// What a nested runtime makes its containers with; the kernel holds each of them to what the
+/// container's user namespace owns, whatever the config's seccomp profile says of them.
+/// One string, split where used: no relocation per name.
+const NAMESPACE_CALLS: &str = "mount umount2 unshare setns clone clone3 pivot_root open_tree move_mount mount_setattr fsopen fsconfig fsmount fspick";
 /// What a delegated cgroup's owner may write: moving processes and making children, never the
 /// limits set on the cgroup itself from outside.
 const DELEGATED: [&str; 5] = [
@@ -94,6 +100,24 @@ pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), C
         *set = Some(all.clone());
     }
     mounts(spec, rootfs, dir)
+}
+
+/// A system container's seccomp profile, before it is compiled: the profile's own rules for
+/// these calls go, argument checks and all, and one allows them.
+pub fn allow_namespace_calls(spec: &mut Spec) {
+    let Some(profile) = spec.linux.as_mut().and_then(|l| l.seccomp.as_mut()) else {
+        return;
+    };
+    let ours = |n: &String| NAMESPACE_CALLS.split(' ').any(|c| c == n);
+    for call in profile.syscalls.iter_mut() {
+        call.names.retain(|n| !ours(n));
+    }
+    profile.syscalls.retain(|c| !c.names.is_empty());
+    profile.syscalls.push(Syscall {
+        names: NAMESPACE_CALLS.split(' ').map(Into::into).collect(),
+        action: "SCMP_ACT_ALLOW".into(),
+        ..Default::default()
+    });
 }
 
 /// A config that shares the host's pid namespace or brings a user namespace of its own asks for
