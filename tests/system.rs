@@ -58,6 +58,41 @@ fn owner(path: &Path) -> u32 {
     std::fs::metadata(path).expect("stat").uid()
 }
 
+/// Creates a system container with systemd from `b`'s rootfs, starts it and waits until
+/// systemd says it booted (running, or degraded); returns its id and init's pid.
+fn boot(b: &mut Bundle) -> (String, u32) {
+    system(b)
+        .set("process.args", json!(["/sbin/init"]))
+        .set("root.readonly", json!(false));
+    let id = b.id();
+    b.create(&id).assert_ok();
+    let pid = pid(&id);
+    husk(&["start", &id]).assert_ok();
+    // systemctl needs systemd's private bus socket, which comes a moment after the start:
+    // until then it says nothing, or "offline".
+    let mut booted = husk(&["exec", &id, "true"]);
+    wait_for(Duration::from_secs(60), || {
+        booted = husk(&["exec", &id, "systemctl", "is-system-running", "--wait"]);
+        !["", "offline"].contains(&booted.stdout.trim())
+    });
+    let status = booted.stdout.trim();
+    assert!(
+        status == "running" || status == "degraded",
+        "systemd reached {status:?}: {booted}"
+    );
+    (id, pid)
+}
+
+/// Stops systemd the way `kill` is asked to, and deletes the container.
+fn stop(b: &Bundle, id: &str) {
+    husk(&["kill", id, "SIGRTMIN+3"]).assert_ok();
+    let stopped = wait_for(Duration::from_secs(30), || state(id)["status"] == "stopped");
+    assert!(stopped, "systemd did not stop on SIGRTMIN+3");
+    husk(&["delete", id]).assert_ok();
+    b.assert_clean(id);
+    assert_eq!(held(id), 0, "the id range outlived the container");
+}
+
 #[test]
 fn systemd_boots_unprivileged_and_stops_on_sigrtmin_plus_3() {
     let Some(root) = sysroot() else { return };
@@ -65,30 +100,13 @@ fn systemd_boots_unprivileged_and_stops_on_sigrtmin_plus_3() {
     let share = b.share();
     // Plain (not idmapped) bind: what the container writes there lands as its host ids.
     std::fs::set_permissions(&share, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
-    system(&mut b)
-        .set("process.args", json!(["/sbin/init"]))
-        .set("root.readonly", json!(false));
-    let id = b.id();
-    b.create(&id).assert_ok();
-    let pid = pid(&id);
+    let (id, pid) = boot(&mut b);
     let (inside, outside, count) = uid_map(pid);
     assert_eq!((inside, count), (0, 65536));
     assert!(outside >= 65536, "container root is host uid {outside}");
     assert_eq!(state(&id)["annotations"]["io.husk.system"], "true");
-    husk(&["start", &id]).assert_ok();
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
     assert!(exe.ends_with("systemd/systemd"), "pid 1 runs {exe:?}");
-    // systemctl needs systemd's private bus socket, which comes a moment after the start.
-    let mut booted = husk(&["exec", &id, "true"]);
-    wait_for(Duration::from_secs(60), || {
-        booted = husk(&["exec", &id, "systemctl", "is-system-running", "--wait"]);
-        !booted.stdout.trim().is_empty()
-    });
-    let status = booted.stdout.trim();
-    assert!(
-        status == "running" || status == "degraded",
-        "systemd reached {status:?}: {booted}"
-    );
     // debugfs and tracefs can be mounted only from the host's user namespace.
     let failed = husk(&[
         "exec",
@@ -110,14 +128,55 @@ fn systemd_boots_unprivileged_and_stops_on_sigrtmin_plus_3() {
     }
     husk(&["exec", &id, "touch", "/shared/made"]).assert_ok();
     assert_eq!(owner(&share.join("made")), outside);
-    husk(&["kill", &id, "SIGRTMIN+3"]).assert_ok();
-    let stopped = wait_for(Duration::from_secs(30), || {
-        state(&id)["status"] == "stopped"
-    });
-    assert!(stopped, "systemd did not stop on SIGRTMIN+3");
-    husk(&["delete", &id]).assert_ok();
-    b.assert_clean(&id);
-    assert_eq!(held(&id), 0, "the id range outlived the container");
+    stop(&b, &id);
+}
+
+/// The image's podman (vfs storage in the engine dir husk binds in, crun) runs a busybox
+/// image imported from a tarball, as there is no registry: a container of its own, in a pid
+/// namespace and a cgroup it made under the delegated one, with a limit that holds, and
+/// /dev/fuse and /dev/net/tun open for the container's root.
+#[test]
+fn podman_inside_runs_a_nested_container() {
+    let Some(root) = sysroot() else { return };
+    let mut b = Bundle::writable_of(&root);
+    let (id, _) = boot(&mut b);
+    let devices = "exec 3<>/dev/fuse 4<>/dev/net/tun && echo opened";
+    let opened = husk(&["exec", &id, "sh", "-c", devices]);
+    assert_eq!(opened.stdout.trim(), "opened", "{opened}");
+    let import = "mkdir -p /tmp/bb/bin && cp /bin/busybox /tmp/bb/bin/ \
+                  && tar -C /tmp/bb -c . | podman import - bb";
+    husk(&["exec", &id, "sh", "-c", import]).assert_ok();
+    let script = "echo pid=$$ sum=$((6*7)); busybox cat /proc/self/cgroup; \
+                  busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max";
+    let nested = husk(&[
+        "exec",
+        &id,
+        "podman",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--memory",
+        "64m",
+        "bb",
+        "/bin/busybox",
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert!(nested.stdout.contains("pid=1 sum=42"), "{nested}");
+    assert!(
+        nested.stdout.contains(":/libpod_parent/libpod-"),
+        "nested cgroup: {nested}"
+    );
+    assert!(
+        nested
+            .stdout
+            .lines()
+            .any(|l| l.trim() == (64 << 20).to_string()),
+        "the nested memory limit: {nested}"
+    );
+    stop(&b, &id);
 }
 
 #[test]
@@ -267,4 +326,39 @@ fn a_rootfs_that_cannot_be_idmapped_is_one_line_with_nothing_left() {
         .assert_fails_naming("its filesystem cannot be idmapped");
     b.assert_clean(&id);
     assert_eq!(held(&id), 0);
+}
+
+/// A profile that denies mount and the namespace calls (as an engine's default does for a
+/// container without CAP_SYS_ADMIN) still lets a system container's init, and a process
+/// exec'd into it, make a mount namespace and mount in it: the user namespace bounds them.
+#[test]
+fn the_namespace_calls_are_allowed_whatever_the_profile_says() {
+    let deny = json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["mount", "unshare", "setns"], "action": "SCMP_ACT_ERRNO"}
+    ]});
+    let script = "unshare -m sh -c 'mount -t tmpfs t /tmp && echo mounted'";
+    let mut b = Bundle::new();
+    system(&mut b)
+        .set("linux.seccomp", deny)
+        .set("process.args", json!(["sh", "-c", script]));
+    let out = b.run_once();
+    assert_eq!(out.stdout.trim(), "mounted", "init: {out}");
+    b.set("process.args", json!(["sleep", "60"]));
+    let id = b.id();
+    b.create(&id).assert_ok();
+    let out = husk(&["exec", &id, "sh", "-c", script]);
+    assert_eq!(out.stdout.trim(), "mounted", "exec: {out}");
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+/// `features` says whether `--system-containers` makes every container a system container.
+#[test]
+fn features_report_the_mode() {
+    for (flags, on) in [(&[][..], "false"), (&["--system-containers"][..], "true")] {
+        let args: Vec<&str> = flags.iter().copied().chain(["features"]).collect();
+        let out = husk_raw(&args).assert_ok();
+        let f: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(f["annotations"]["io.husk.system"], on, "{out}");
+    }
 }

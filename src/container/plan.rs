@@ -1,7 +1,7 @@
 //! A container's plan: its bundle's config read, checked and converted once, before anything
 //! exists, so that a bad value is refused naming its field and nothing is left to undo.
 
-use super::{id, ContainerError, CreateOptions};
+use super::{id, system, ContainerError, CreateOptions};
 use crate::cgroups::Placement;
 use crate::seccomp::{self, Program};
 use crate::spec::{self, FieldError, Seccomp, Spec};
@@ -23,9 +23,12 @@ impl Plan {
         id::validate(&opts.id)?;
         let bundle = absolute(&opts.bundle)?;
         let file = bundle.join("config.json");
-        let spec = spec::load(&file)?;
+        let mut spec = spec::load(&file)?;
         spec::validate(&spec, &bundle)?;
         super::check::check(&spec).map_err(|e| e.in_file(&file))?;
+        if system::wanted(&spec, opts.system) {
+            system::allow_namespace_calls(&mut spec);
+        }
         let linux = spec.linux.clone().unwrap_or_default();
         let rootless = opts.rootless_cgroups();
         let placement = Placement::new(

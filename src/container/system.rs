@@ -7,12 +7,23 @@
 use super::idrange::{self, IdRange, SIZE};
 use super::ContainerError;
 use crate::cgroups::Cgroup;
-use crate::spec::{FieldError, IdMapping, Mount, Namespace, NamespaceType, Spec};
+use crate::spec::{
+    DeviceRule, FieldError, IdMapping, Mount, Namespace, NamespaceType, Spec, Syscall,
+};
+use crate::sys::fs::mknodat;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 pub const ANNOTATION: &str = "io.husk.system";
 /// Dirs a nested engine keeps its layers in: overlayfs cannot stack on the container's own.
 const ENGINE_DIRS: [&str; 3] = ["docker", "containers", "containerd"];
+/// Nodes a nested engine opens (fuse-overlayfs, a rootless network), named with '-' for '/'
+/// under /dev; /dev/net/tun is in the default device rules already, /dev/fuse gets one.
+const NESTED_DEVICES: [(&str, u32, u32); 2] = [("fuse", 10, 229), ("net-tun", 10, 200)];
+/// What a nested runtime makes its containers with; the kernel holds each of them to what the
+/// container's user namespace owns, whatever the config's seccomp profile says of them.
+/// One string, split where used: no relocation per name.
+const NAMESPACE_CALLS: &str = "mount umount2 unshare setns clone clone3 pivot_root open_tree move_mount mount_setattr fsopen fsconfig fsmount fspick";
 /// What a delegated cgroup's owner may write: moving processes and making children, never the
 /// limits set on the cgroup itself from outside.
 const DELEGATED: [&str; 5] = [
@@ -61,6 +72,17 @@ pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), C
     };
     linux.uid_mappings = map(ids.uid);
     linux.gid_mappings = map(ids.gid);
+    // crun writes the nested container's sysctls through this /proc/sys before its own proc
+    // is mounted; the user namespace keeps every sysctl it does not own read-only.
+    linux.readonly_paths.retain(|p| p != Path::new("/proc/sys"));
+    let rules = &mut linux.resources.get_or_insert_with(Default::default).devices;
+    rules.push(DeviceRule {
+        allow: true,
+        kind: Some("c".into()),
+        major: Some(10),
+        minor: Some(229),
+        access: Some("rwm".into()),
+    });
     for kind in [NamespaceType::User, NamespaceType::Cgroup] {
         if !linux.namespaces.iter().any(|n| n.kind == kind) {
             linux.namespaces.push(Namespace { kind, path: None });
@@ -78,6 +100,24 @@ pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), C
         *set = Some(all.clone());
     }
     mounts(spec, rootfs, dir)
+}
+
+/// A system container's seccomp profile, before it is compiled: the profile's own rules for
+/// these calls go, argument checks and all, and one allows them.
+pub fn allow_namespace_calls(spec: &mut Spec) {
+    let Some(profile) = spec.linux.as_mut().and_then(|l| l.seccomp.as_mut()) else {
+        return;
+    };
+    let ours = |n: &String| NAMESPACE_CALLS.split(' ').any(|c| c == n);
+    for call in profile.syscalls.iter_mut() {
+        call.names.retain(|n| !ours(n));
+    }
+    profile.syscalls.retain(|c| !c.names.is_empty());
+    profile.syscalls.push(Syscall {
+        names: NAMESPACE_CALLS.split(' ').map(Into::into).collect(),
+        action: "SCMP_ACT_ALLOW".into(),
+        ..Default::default()
+    });
 }
 
 /// A config that shares the host's pid namespace or brings a user namespace of its own asks for
@@ -136,6 +176,13 @@ fn mounts(spec: &mut Spec, rootfs: PathBuf, dir: &Path) -> Result<(), ContainerE
                 .push(mount(dest, "tmpfs", "tmpfs".into(), &opts));
         }
     }
+    let devs = dir.join("system/dev");
+    for (name, major, minor) in NESTED_DEVICES {
+        let node = make_node(&devs, name, major, minor)?;
+        let dest = Path::new("/dev").join(name.replace('-', "/"));
+        spec.mounts
+            .push(mount(&dest, "bind", node, &["bind", "idmap", "rdev"]));
+    }
     for name in ENGINE_DIRS {
         let host = dir.join("system").join(name);
         std::fs::create_dir_all(&host).map_err(|e| ContainerError::io("make", &host, e))?;
@@ -143,6 +190,21 @@ fn mounts(spec: &mut Spec, rootfs: PathBuf, dir: &Path) -> Result<(), ContainerE
         spec.mounts.push(mount(&dest, "bind", host, &idmapped));
     }
     Ok(())
+}
+
+/// A node of the host's device `major:minor`, owned by root and open to all as hosts have
+/// them: the idmapped bind shows it owned by the container's root. The host's own node cannot
+/// be bound (devtmpfs cannot be idmapped, and it is the host root's); one bound from a path the
+/// container's mount namespace holds nodev would stay nodev, so the runtime makes the tree.
+fn make_node(devs: &Path, name: &str, major: u32, minor: u32) -> Result<PathBuf, ContainerError> {
+    use std::os::unix::fs::PermissionsExt;
+    let node = devs.join(name);
+    let fail = |e| ContainerError::io("make device node", &node, e);
+    std::fs::create_dir_all(devs).map_err(fail)?;
+    let dir = std::fs::File::open(devs).map_err(fail)?;
+    mknodat(dir.as_fd(), Path::new(name), libc::S_IFCHR, major, minor).map_err(fail)?;
+    std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o666)).map_err(fail)?;
+    Ok(node)
 }
 
 /// Hands the container's root its cgroup to manage: the dir itself (to make children in) and
