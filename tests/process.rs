@@ -397,3 +397,113 @@ fn an_unknown_scheduler_policy_is_refused_naming_the_field() {
         .assert_fails_naming("process.scheduler.policy");
     bundle.assert_clean(&id);
 }
+
+/// The policy of the payload's first mapping, as /proc/self/numa_maps words it: what the
+/// process's NUMA policy was when it started.
+const NUMA_POLICY: &str = "head -n 1 /proc/self/numa_maps | cut -d' ' -f2";
+
+#[test]
+fn memory_policy_is_applied_to_run_and_exec() {
+    let mut bundle = Bundle::new();
+    bundle.sh(NUMA_POLICY);
+    for (policy, seen) in [
+        (
+            json!({"mode": "MPOL_INTERLEAVE", "nodes": "0"}),
+            "interleave:0",
+        ),
+        (
+            json!({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}),
+            "bind=static:0",
+        ),
+        (json!({"mode": "MPOL_DEFAULT"}), "default"),
+    ] {
+        bundle.set("linux.memoryPolicy", policy);
+        let out = bundle.run_once().assert_ok();
+        assert_eq!(out.stdout.trim(), seen);
+    }
+    bundle.set(
+        "linux.memoryPolicy",
+        json!({"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_RELATIVE_NODES"]}),
+    );
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let out = husk(&["exec", &id, "sh", "-c", NUMA_POLICY]).assert_ok();
+    assert_eq!(out.stdout.trim(), "prefer=relative:0");
+}
+
+#[test]
+fn a_bad_memory_policy_is_refused_naming_the_field() {
+    let mut bundle = Bundle::new();
+    for (policy, field, words) in [
+        (
+            json!({"mode": "INTERLEAVE", "nodes": "0"}),
+            "mode",
+            "invalid memory policy mode",
+        ),
+        (
+            json!({"nodes": "0-7"}),
+            "mode",
+            "invalid memory policy mode",
+        ),
+        (
+            json!({"mode": "MPOL_PREFERRED", "flags": ["MPOL_F_RELATIVE_NODES", "badflag"]}),
+            "flags",
+            "invalid memory policy flag \\\"badflag",
+        ),
+        (
+            json!({"mode": "MPOL_DEFAULT", "nodes": "0-7"}),
+            "nodes",
+            "requires 0 nodes but got 8",
+        ),
+        (
+            json!({"mode": "MPOL_BIND"}),
+            "nodes",
+            "requires at least one node but got 0",
+        ),
+        (
+            json!({"mode": "MPOL_BIND", "nodes": "0-9876543210"}),
+            "nodes",
+            "invalid memory policy",
+        ),
+    ] {
+        bundle.set("linux.memoryPolicy", policy);
+        let id = bundle.id();
+        let out = bundle.create(&id);
+        let out = out.assert_fails_naming(&format!("linux.memoryPolicy.{field}: "));
+        assert!(out.stderr.contains(words), "{out}");
+        assert_eq!(out.stderr.lines().count(), 1, "{out}");
+        bundle.assert_clean(&id);
+    }
+}
+
+/// `features` lists every mode and flag husk takes, and each one listed runs.
+#[test]
+fn features_lists_the_memory_policies_that_run() {
+    let out = husk(&["features"]).assert_ok();
+    let f: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let names = |key: &str| -> Vec<String> {
+        let list = f["linux"]["memoryPolicy"][key].as_array().cloned();
+        let list = list.unwrap_or_else(|| panic!("no memoryPolicy.{key}: {f}"));
+        list.iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (modes, flags) = (names("modes"), names("flags"));
+    assert_eq!(modes.len(), 7, "{modes:?}");
+    assert_eq!(flags.len(), 3, "{flags:?}");
+    let mut bundle = Bundle::new();
+    bundle.sh("true");
+    let policies = modes.iter().map(|mode| match mode.as_str() {
+        "MPOL_DEFAULT" | "MPOL_LOCAL" => json!({"mode": mode}),
+        _ => json!({"mode": mode, "nodes": "0"}),
+    });
+    let flagged = flags
+        .iter()
+        .map(|flag| json!({"mode": "MPOL_BIND", "nodes": "0", "flags": [flag]}));
+    for policy in policies.chain(flagged) {
+        bundle.set("linux.memoryPolicy", policy.clone());
+        let out = bundle.run_once();
+        assert!(out.success(), "{policy}: {out}");
+    }
+}

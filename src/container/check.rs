@@ -28,6 +28,9 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;
     warn_unknown_caps(process);
+    if let Some(policy) = &linux.memory_policy {
+        crate::process::mempolicy::resolve(policy).map_err(invalid)?;
+    }
     match &linux.personality {
         Some(p) => validate::validate_personality(p).map_err(invalid),
         None => Ok(()),

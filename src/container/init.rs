@@ -7,7 +7,7 @@ use crate::process::channel::{Channel, ChannelError, Frame};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError, Setting};
 use crate::process::setup::Filter;
-use crate::process::{console, exec, lsm, setup};
+use crate::process::{console, exec, lsm, mempolicy, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::seccomp::{self, SeccompError};
 use crate::spec::{Process, Seccomp, Spec, Status};
@@ -104,11 +104,12 @@ fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
     if let Some(sock) = cfg.console_fd {
         console::attach(terminal(sock, &cfg.process)?)?;
     }
+    mempolicy::apply(cfg.linux.memory_policy.as_ref())?;
     let mut hand = |fd| hand_listener(chan, fd);
-    let filter = compile(cfg.seccomp.as_ref(), &mut hand)?;
+    let filter = compile(cfg.linux.seccomp.as_ref(), &mut hand)?;
     let prepared = setup::prepare(
         &cfg.process,
-        cfg.personality.as_ref(),
+        cfg.linux.personality.as_ref(),
         cfg.preserve_fds,
         false,
         cfg.rootless_euid,
@@ -181,6 +182,7 @@ fn init(
     rootfs::finalize(spec)?;
     set_names(spec)?;
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
+    mempolicy::apply(spec.linux.as_ref().and_then(|l| l.memory_policy.as_ref()))?;
     let mut hand = |fd| hand_listener(chan, fd);
     let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     let filter = compile(seccomp, &mut hand)?;

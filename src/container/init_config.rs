@@ -1,7 +1,7 @@
 //! What the runtime tells the process it started once the namespaces exist: either the
 //! container's init, or a tenant that joins a running container.
 
-use crate::spec::{Personality, Process, Seccomp, Spec, State};
+use crate::spec::{Linux, Process, Spec, State};
 use serde::{Deserialize, Serialize};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
@@ -35,10 +35,9 @@ pub struct InitConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TenantConfig {
     pub process: Process,
-    /// The container's personality, which a tenant shares with its init.
-    pub personality: Option<Personality>,
-    /// The container's seccomp profile, which binds every process in it.
-    pub seccomp: Option<Seccomp>,
+    /// The container's `linux` section: a tenant shares init's personality, NUMA memory
+    /// policy and seccomp profile.
+    pub linux: Linux,
     pub preserve_fds: i32,
     pub console_fd: Option<RawFd>,
     pub rootless_euid: bool,

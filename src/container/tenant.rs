@@ -144,16 +144,15 @@ impl TenantBuilder {
         if !saved.alive() {
             return Err(ContainerError::NotRunning(saved.id));
         }
+        let state = saved.state(Status::Running);
+        let seccomp = linux.seccomp.clone();
         let tenant = TenantConfig {
             process: self.process.clone(),
-            personality: linux.personality,
+            linux,
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
-            seccomp: linux.seccomp,
             rootless_euid: !crate::sys::ids::is_root(),
         };
-        let state = saved.state(Status::Running);
-        let seccomp = tenant.seccomp.clone();
         child.hand_over(&Launch::Tenant(Box::new(tenant)), |fd| {
             super::create::hand_listener(seccomp.as_ref(), pid, &state, fd)
         })?;

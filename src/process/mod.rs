@@ -4,6 +4,7 @@
 pub mod caps;
 pub mod channel;
 pub mod console;
+pub mod cpulist;
 pub mod cwd;
 pub mod env;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod idmap;
 pub mod keyring;
 pub mod lookpath;
 pub mod lsm;
+pub mod mempolicy;
 pub mod personality;
 pub mod ps;
 pub mod rlimits;

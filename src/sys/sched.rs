@@ -40,3 +40,19 @@ pub fn ioprio_set(class: u32, level: u32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Sets the calling thread's NUMA memory policy: `mode` with its flags, over the node bitmask
+/// `nodes` (empty for none).
+pub fn set_mempolicy(mode: i32, nodes: &[u64]) -> io::Result<()> {
+    // The kernel reads one bit less than maxnode says.
+    let (ptr, maxnode) = match nodes.is_empty() {
+        true => (std::ptr::null(), 0),
+        false => (nodes.as_ptr(), nodes.len() * 64 + 1),
+    };
+    // SAFETY: nodes is a live buffer (or null with maxnode 0) of the bit count passed with it.
+    let rc = unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, ptr, maxnode) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
