@@ -507,3 +507,77 @@ fn features_lists_the_memory_policies_that_run() {
         assert!(out.success(), "{policy}: {out}");
     }
 }
+
+/// `husk ARGS` pinned to CPU 0 by taskset, as a caller's own affinity would be.
+fn husk_on_cpu0(args: &[&str]) -> Out {
+    let mut cmd = std::process::Command::new("taskset");
+    cmd.args(["-c", "0"])
+        .arg(runtime())
+        .arg("--root")
+        .arg(state_root());
+    cmd.args(args);
+    run_captured(cmd, None)
+}
+
+const CPUS_ALLOWED: &str = "grep Cpus_allowed_list /proc/self/status | cut -f2";
+
+/// The CPUs this test may run on, which a container without a cpuset gets back.
+fn own_cpus() -> String {
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Cpus_allowed_list:"));
+    line.unwrap().split('\t').nth(1).unwrap().to_string()
+}
+
+#[test]
+fn the_runtimes_cpu_affinity_is_not_the_containers() {
+    let all = own_cpus();
+    if all == "0" {
+        eprintln!("skipped: one CPU only, nothing to reset");
+        return;
+    }
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.write();
+    husk_on_cpu0(&["run", "-d", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    let out = husk_on_cpu0(&["exec", &id, "sh", "-c", CPUS_ALLOWED]).assert_ok();
+    assert_eq!(out.stdout.trim(), all);
+    let init = state(&id)["pid"].as_i64().unwrap();
+    let status = fs::read_to_string(format!("/proc/{init}/status")).unwrap();
+    assert!(
+        status.contains(&format!("Cpus_allowed_list:\t{all}\n")),
+        "{status}"
+    );
+}
+
+#[test]
+fn exec_cpu_affinity_initial_and_final_are_applied() {
+    if own_cpus() == "0" {
+        eprintln!("skipped: one CPU only");
+        return;
+    }
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"])).set(
+        "process.execCPUAffinity",
+        json!({"initial": "0", "final": "1"}),
+    );
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let out = husk(&["exec", &id, "sh", "-c", CPUS_ALLOWED]).assert_ok();
+    assert_eq!(out.stdout.trim(), "1", "config.json's final");
+    let process = bundle.dir().join("process.json");
+    for (affinity, seen) in [
+        (json!({"initial": "1"}), "1"),
+        (json!({"initial": "1", "final": "0"}), "0"),
+    ] {
+        let p =
+            json!({"args": ["sh", "-c", CPUS_ALLOWED], "cwd": "/", "execCPUAffinity": affinity});
+        fs::write(&process, p.to_string()).unwrap();
+        let out = husk(&["exec", "--process", process.to_str().unwrap(), &id]).assert_ok();
+        assert_eq!(out.stdout.trim(), seen, "{affinity}");
+    }
+    let p = json!({"args": ["true"], "cwd": "/", "execCPUAffinity": {"final": "1-0"}});
+    fs::write(&process, p.to_string()).unwrap();
+    let out = husk(&["exec", "--process", process.to_str().unwrap(), &id]);
+    out.assert_fails_naming("process.execCPUAffinity.final: invalid range");
+}

@@ -100,6 +100,7 @@ fn build(
         &mut undo.cgroup,
     )?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
+    super::affinity::reset(child.first);
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     let trees = idmapped::trees(&spec, bundle, pid, exe)?;
     crate::log::debug(|| {

@@ -1,5 +1,6 @@
 //! Containers and their lifecycle: create, start, kill, delete, and the state kept between.
 
+mod affinity;
 mod bootstrap;
 mod builder;
 mod check;

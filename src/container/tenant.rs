@@ -4,7 +4,7 @@
 
 use super::init_config::{Launch, TenantConfig};
 use super::saved::Saved;
-use super::{bootstrap, console, foreground, Container, ContainerError};
+use super::{affinity, bootstrap, console, foreground, Container, ContainerError};
 use crate::process::spawn::Child;
 use crate::spec::{Process, Status};
 use crate::sys::{fd, signal, wait};
@@ -130,6 +130,8 @@ impl TenantBuilder {
             console.as_ref(),
         )?));
         let child = undo.0.as_mut().expect("set above");
+        let process = self.affinity_source(&saved);
+        affinity::initial(child.first, process)?;
         match &self.sub_cgroup {
             Some(sub) => saved.cgroup.sub(sub)?.add(child.first)?,
             None => saved.cgroup.add(child.first)?,
@@ -139,6 +141,7 @@ impl TenantBuilder {
             &bootstrap::join(saved.pid, &linux, self.process.oom_score_adj),
             None,
         )?;
+        affinity::settle(pid, process)?;
         // Init alive now, with its start time, was alive all along: the namespaces nsexec
         // joined were its own and not those of a process that took over a reused pid.
         if !saved.alive() {
@@ -161,6 +164,14 @@ impl TenantBuilder {
             super::create::write_pid_file(p, pid)?;
         }
         Ok(pid)
+    }
+
+    /// An exec's process without `execCPUAffinity` of its own takes config.json's, as in runc.
+    fn affinity_source<'a>(&'a self, saved: &'a Saved) -> &'a Process {
+        match (&self.process.exec_cpu_affinity, &saved.config.process) {
+            (None, Some(p)) => p,
+            _ => &self.process,
+        }
     }
 
     /// The container's saved state, with its lock released: a tenant may run for as long as
