@@ -570,13 +570,13 @@ fn exec_cpu_affinity_initial_and_final_are_applied() {
         (json!({"initial": "1"}), "1"),
         (json!({"initial": "1", "final": "0"}), "0"),
     ] {
-        let p =
-            json!({"args": ["sh", "-c", CPUS_ALLOWED], "cwd": "/", "execCPUAffinity": affinity});
+        let p = json!({"args": ["/bin/sh", "-c", CPUS_ALLOWED], "env": ["PATH=/bin"], "cwd": "/",
+            "execCPUAffinity": affinity});
         fs::write(&process, p.to_string()).unwrap();
         let out = husk(&["exec", "--process", process.to_str().unwrap(), &id]).assert_ok();
         assert_eq!(out.stdout.trim(), seen, "{affinity}");
     }
-    let p = json!({"args": ["true"], "cwd": "/", "execCPUAffinity": {"final": "1-0"}});
+    let p = json!({"args": ["/bin/true"], "cwd": "/", "execCPUAffinity": {"final": "1-0"}});
     fs::write(&process, p.to_string()).unwrap();
     let out = husk(&["exec", "--process", process.to_str().unwrap(), &id]);
     out.assert_fails_naming("process.execCPUAffinity.final: invalid range");
