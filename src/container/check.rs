@@ -24,6 +24,11 @@ pub fn check(spec: &Spec) -> Result<(), ContainerError> {
     super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
     check_oom_score_adj(process.oom_score_adj)?;
     check_intel_rdt(linux)?;
+    if !linux.net_devices.is_empty() && !crate::sys::ids::is_root() {
+        return Err(config(
+            "linux.netDevices: network devices are not supported for rootless containers",
+        ));
+    }
     lsm::check(process, &linux.mount_label).map_err(ContainerError::Config)?;
     let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
     validate::validate(process).map_err(invalid)?;

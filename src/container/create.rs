@@ -102,6 +102,7 @@ fn build(
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     super::affinity::reset(child.first);
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
+    super::netdev::move_all(&linux.net_devices, pid)?;
     let trees = idmapped::trees(&spec, bundle, pid, exe)?;
     crate::log::debug(|| {
         format!(

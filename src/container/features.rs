@@ -35,6 +35,7 @@ fn linux() -> String {
         ("intelRdt", object(&[("enabled", "false".into())])),
         ("memoryPolicy", memory_policy()),
         ("mountExtensions", object(&[("idmap", on())])),
+        ("netDevices", on()),
     ])
 }
 

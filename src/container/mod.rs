@@ -22,6 +22,7 @@ mod images;
 pub mod init;
 mod init_config;
 mod kill;
+mod netdev;
 mod notify;
 mod owner;
 mod resources;

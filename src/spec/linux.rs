@@ -41,6 +41,10 @@ pub struct Linux {
     pub time_offsets: BTreeMap<String, TimeOffset>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_policy: Option<MemoryPolicy>,
+    /// Host interfaces to move into the container, by name, each to an object whose only
+    /// member is its optional new `name`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub net_devices: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
