@@ -92,3 +92,51 @@ fn whole_seconds(t: SystemTime) -> SystemTime {
 fn quote(msg: &str) -> String {
     serde_json::Value::String(msg.to_string()).to_string()
 }
+
+/// Rust appends " (os error N)" to system errors; the text before it already says it all, and
+/// runc's lines have no such suffix.
+pub fn without_errno_numbers(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(at) = rest.find(" (os error ") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match rest.find(')') {
+            Some(end) if rest[11..end].bytes().all(|b| b.is_ascii_digit()) => {
+                rest = &rest[end + 1..]
+            }
+            _ => {
+                out.push_str(&rest[..1]);
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An io::Error's text as runc prints it: strerror alone.
+pub fn errno_text(err: &std::io::Error) -> String {
+    without_errno_numbers(&err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_errno_numbers;
+
+    #[test]
+    fn errno_suffixes_go_and_everything_else_stays() {
+        assert_eq!(
+            without_errno_numbers("open /b/config.json: No such file or directory (os error 2)"),
+            "open /b/config.json: No such file or directory"
+        );
+        assert_eq!(
+            without_errno_numbers("a (os error 1): b (os error 13)"),
+            "a: b"
+        );
+        assert_eq!(
+            without_errno_numbers("keep (os error x) and (this)"),
+            "keep (os error x) and (this)"
+        );
+    }
+}

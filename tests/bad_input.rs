@@ -246,6 +246,22 @@ fn systemd_cgroup_path_that_is_not_slice_prefix_name_is_named() {
 }
 
 #[test]
+fn systemd_property_annotation_that_is_no_gvariant_is_named_before_the_bus() {
+    let mut bundle = Bundle::new();
+    let key = "org.systemd.property.TimeoutStopSec";
+    bundle.set("annotations", json!({ key: "'soon'", "other": "x" }));
+    bundle.write();
+    let id = bundle.id();
+    let mut cmd = husk_command(&["--systemd-cgroup", "run", "--bundle", bundle.dir_str(), &id]);
+    cmd.env("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/husk-bus");
+    let out = run_captured(cmd, None).assert_code(1);
+    let want = format!("annotation {key}='soon': not a number of seconds");
+    assert!(out.stderr.contains(&want), "{out}");
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{out}");
+    bundle.assert_clean(&id);
+}
+
+#[test]
 fn a_failed_detached_run_leaves_nothing() {
     let mut bundle = Bundle::new();
     // The start byte goes out, then the startContainer hook fails inside the container.

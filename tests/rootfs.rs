@@ -536,3 +536,26 @@ fn a_read_only_dev_still_gets_the_mounts_and_nodes_under_it() {
     assert_eq!(mount_at(&mounts, "/dev/shm").fstype, "tmpfs");
     assert_eq!(mount_at(&mounts, "/dev/mqueue").fstype, "mqueue");
 }
+
+/// An engine's detached stdin is the host's /dev/null; runc swaps such stdio for the
+/// container's own /dev/null after pivot (CRIU cannot dump an fd into a host mount), and so
+/// does husk, unless /dev itself is the host's.
+#[test]
+fn stdio_on_the_hosts_dev_null_becomes_the_containers() {
+    use std::os::unix::fs::MetadataExt;
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let pid = state(&id)["pid"].as_i64().unwrap();
+    let host = fs::metadata("/dev/null").unwrap();
+    let stdin = fs::metadata(format!("/proc/{pid}/fd/0")).unwrap();
+    husk(&["delete", "--force", &id]).assert_ok();
+    bundle.assert_clean(&id);
+    assert_eq!(stdin.rdev(), host.rdev(), "stdin is not a null device");
+    assert_ne!(
+        stdin.dev(),
+        host.dev(),
+        "stdin is still the host's /dev/null"
+    );
+}

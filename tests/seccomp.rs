@@ -472,6 +472,34 @@ fn a_bad_profile_names_its_field_and_leaves_nothing() {
     bundle.assert_clean(&id);
 }
 
+/// The profile is compiled by the runtime before anything exists: a bad one stops create
+/// before the prestart and createRuntime hooks, which run once init has its mounts.
+#[test]
+fn a_bad_profile_is_refused_before_any_hook_runs() {
+    let profile = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NO_SUCH_ACTION"}]
+    });
+    let mut bundle = bundle_with(profile);
+    let shared = bundle.share();
+    let marker = shared.join("hook-ran");
+    for kind in ["prestart", "createRuntime"] {
+        bundle.push(
+            &format!("hooks.{kind}"),
+            json!({"path": "/bin/sh", "args": ["sh", "-c", format!("touch {}", marker.display())]}),
+        );
+    }
+    let id = bundle.id();
+    bundle
+        .create(&id)
+        .assert_fails_naming("linux.seccomp.syscalls[0].action");
+    bundle.assert_clean(&id);
+    assert!(
+        !marker.exists(),
+        "a hook ran before the profile was refused"
+    );
+}
+
 /// A process started in a running container is bound by the container's filter.
 #[test]
 fn a_tenant_gets_the_containers_filter() {

@@ -1,7 +1,8 @@
-//! The systemd cgroup driver, live, on a host whose PID 1 is systemd (cgroup v2): the unit as
-//! `systemctl` sees it, limits read back from the cgroup files and biting, update, pause,
-//! exec, delete and bad input. This machine has no systemd, so the tests are ignored here
-//! and run in the Debian guest that `scripts/guest` boots (with `--include-ignored`).
+//! The systemd cgroup driver, live, on a host whose PID 1 is systemd: the unit as `systemctl`
+//! sees it, limits read back from the cgroup files and biting, update, pause, exec, delete and
+//! bad input. This machine has no systemd, so the tests are ignored here and run in the Debian
+//! guest that `scripts/guest` boots (with `--include-ignored`), once with cgroup v2 and once
+//! with systemd's v1 (hybrid) layout, where a limit is read from its v1 file.
 
 mod common;
 
@@ -20,11 +21,11 @@ fn show(unit: &str, property: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The cgroup systemd gave `unit`, as a directory.
-fn unit_dir(unit: &str) -> PathBuf {
+/// The cgroup systemd gave `unit`, relative to the root of every hierarchy.
+fn control_group(unit: &str) -> String {
     let cg = show(unit, "ControlGroup");
     assert!(cg.starts_with('/'), "{unit} has no cgroup: {cg:?}");
-    Path::new("/sys/fs/cgroup").join(&cg[1..])
+    cg[1..].to_string()
 }
 
 fn read(dir: &Path, file: &str) -> String {
@@ -32,6 +33,48 @@ fn read(dir: &Path, file: &str) -> String {
         .unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
         .trim()
         .to_string()
+}
+
+fn unified() -> bool {
+    Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+}
+
+/// `unit`'s directory in every hierarchy (one on v2; one per v1 mount on a v1 host).
+fn unit_dirs(unit: &str) -> Vec<PathBuf> {
+    let cg = control_group(unit);
+    if unified() {
+        return vec![Path::new("/sys/fs/cgroup").join(cg)];
+    }
+    let mounts = fs::read_dir("/sys/fs/cgroup").unwrap().flatten();
+    // cpu and cpuacct are symbolic links to the one cpu,cpuacct hierarchy.
+    let real = mounts.filter(|e| e.file_type().is_ok_and(|t| t.is_dir()));
+    real.map(|e| e.path().join(&cg)).collect()
+}
+
+/// `unit`'s limit in the v2 file `file`, from the v1 file that holds it on a v1 host, in the
+/// v2 form: cpu.max as "quota period", cgroup.freeze as 1 or 0.
+fn limit(unit: &str, file: &str) -> String {
+    let cg = control_group(unit);
+    let root = Path::new("/sys/fs/cgroup");
+    if unified() {
+        return read(&root.join(cg), file);
+    }
+    let v1 = |hierarchy: &str, file: &str| read(&root.join(hierarchy).join(&cg), file);
+    match file {
+        "memory.max" => v1("memory", "memory.limit_in_bytes"),
+        "memory.low" => v1("memory", "memory.soft_limit_in_bytes"),
+        "cpu.max" => format!(
+            "{} {}",
+            v1("cpu", "cpu.cfs_quota_us"),
+            v1("cpu", "cpu.cfs_period_us")
+        ),
+        "cgroup.freeze" => match v1("freezer", "freezer.state").as_str() {
+            "FROZEN" => "1".into(),
+            _ => "0".into(),
+        },
+        "pids.max" | "cgroup.procs" => v1("pids", file),
+        _ => panic!("{file} has no v1 counterpart here"),
+    }
 }
 
 fn systemd(args: &[&str]) -> Out {
@@ -52,8 +95,8 @@ fn started(bundle: &mut Bundle, slice: &str, script: &str) -> (String, String) {
     (id.clone(), format!("husk-{id}.scope"))
 }
 
-/// Deletes the container and checks that its unit and cgroup went with it.
-fn gone(bundle: &Bundle, id: &str, unit: &str, dir: &Path) {
+/// Deletes the container and checks that its unit and cgroups went with it.
+fn gone(bundle: &Bundle, id: &str, unit: &str, dirs: &[PathBuf]) {
     husk(&["delete", "--force", id]).assert_ok();
     bundle.assert_clean(id);
     assert!(
@@ -64,7 +107,9 @@ fn gone(bundle: &Bundle, id: &str, unit: &str, dir: &Path) {
         "unit {unit} outlived its container: {}",
         show(unit, "ActiveState")
     );
-    assert!(!dir.exists(), "{} outlived its unit", dir.display());
+    for dir in dirs {
+        assert!(!dir.exists(), "{} outlived its unit", dir.display());
+    }
 }
 
 #[test]
@@ -80,19 +125,24 @@ fn the_scope_holds_the_container_with_its_limits_as_systemd_sees_them() {
     assert_eq!(show(&unit, "ActiveState"), "active");
     assert_eq!(show(&unit, "Delegate"), "yes");
     assert_eq!(show(&unit, "Slice"), "system.slice");
-    assert_eq!(show(&unit, "MemoryMax"), "33554432");
+    // systemd's v1 name for the memory limit is MemoryLimit.
+    let memory = if unified() {
+        "MemoryMax"
+    } else {
+        "MemoryLimit"
+    };
+    assert_eq!(show(&unit, memory), "33554432");
     assert_eq!(show(&unit, "TasksMax"), "20");
     assert_eq!(show(&unit, "CPUQuotaPerSecUSec"), "500ms");
-    let dir = unit_dir(&unit);
-    assert_eq!(dir, Path::new("/sys/fs/cgroup/system.slice").join(&unit));
-    assert_eq!(read(&dir, "memory.max"), "33554432");
-    assert_eq!(read(&dir, "pids.max"), "20");
-    assert_eq!(read(&dir, "cpu.max"), "50000 100000");
+    assert_eq!(control_group(&unit), format!("system.slice/{unit}"));
+    assert_eq!(limit(&unit, "memory.max"), "33554432");
+    assert_eq!(limit(&unit, "pids.max"), "20");
+    assert_eq!(limit(&unit, "cpu.max"), "50000 100000");
     let pid = state(&id)["pid"].as_i64().unwrap();
-    assert!(read(&dir, "cgroup.procs")
+    assert!(limit(&unit, "cgroup.procs")
         .lines()
         .any(|l| l == pid.to_string()));
-    gone(&bundle, &id, &unit, &dir);
+    gone(&bundle, &id, &unit, &unit_dirs(&unit));
 }
 
 #[test]
@@ -105,8 +155,7 @@ fn an_empty_path_is_runcs_scope_in_the_system_slice() {
     systemd(&["create", "--bundle", bundle.dir_str(), &id]).assert_ok();
     let unit = format!("runc-{id}.scope");
     assert_eq!(show(&unit, "Slice"), "system.slice");
-    let dir = unit_dir(&unit);
-    gone(&bundle, &id, &unit, &dir);
+    gone(&bundle, &id, &unit, &unit_dirs(&unit));
 }
 
 #[test]
@@ -114,12 +163,11 @@ fn an_empty_path_is_runcs_scope_in_the_system_slice() {
 fn a_nested_slice_is_made_by_systemd() {
     let mut bundle = Bundle::new();
     let (id, unit) = started(&mut bundle, "husk-test.slice", "sleep 100");
-    let dir = unit_dir(&unit);
     assert_eq!(
-        dir,
-        Path::new("/sys/fs/cgroup/husk.slice/husk-test.slice").join(&unit)
+        control_group(&unit),
+        format!("husk.slice/husk-test.slice/{unit}")
     );
-    gone(&bundle, &id, &unit, &dir);
+    gone(&bundle, &id, &unit, &unit_dirs(&unit));
 }
 
 #[test]
@@ -169,12 +217,16 @@ fn update_sets_the_units_properties_and_the_files() {
     bundle.set("linux.resources.memory.limit", json!(33554432));
     let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
     husk(&["update", "--memory", "64m", "--pids-limit", "50", &id]).assert_ok();
-    assert_eq!(show(&unit, "MemoryMax"), "67108864");
+    let memory = if unified() {
+        "MemoryMax"
+    } else {
+        "MemoryLimit"
+    };
+    assert_eq!(show(&unit, memory), "67108864");
     assert_eq!(show(&unit, "TasksMax"), "50");
-    let dir = unit_dir(&unit);
-    assert_eq!(read(&dir, "memory.max"), "67108864");
-    assert_eq!(read(&dir, "pids.max"), "50");
-    gone(&bundle, &id, &unit, &dir);
+    assert_eq!(limit(&unit, "memory.max"), "67108864");
+    assert_eq!(limit(&unit, "pids.max"), "50");
+    gone(&bundle, &id, &unit, &unit_dirs(&unit));
 }
 
 #[test]
@@ -182,17 +234,17 @@ fn update_sets_the_units_properties_and_the_files() {
 fn pause_exec_and_kill_all_act_on_the_scope() {
     let mut bundle = Bundle::new();
     let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
-    let dir = unit_dir(&unit);
+    let dirs = unit_dirs(&unit);
     let out = husk(&["exec", &id, "cat", "/proc/self/cgroup"]).assert_ok();
     assert!(out.stdout.contains(&unit), "exec outside the scope: {out}");
     husk(&["pause", &id]).assert_ok();
     assert_eq!(state(&id)["status"], "paused");
-    assert_eq!(read(&dir, "cgroup.freeze"), "1");
+    assert_eq!(limit(&unit, "cgroup.freeze"), "1");
     husk(&["resume", &id]).assert_ok();
     assert_eq!(state(&id)["status"], "running");
     husk(&["kill", "--all", &id, "KILL"]).assert_ok();
     wait_status(&id, "stopped");
-    gone(&bundle, &id, &unit, &dir);
+    gone(&bundle, &id, &unit, &dirs);
 }
 
 #[test]
@@ -251,8 +303,7 @@ fn events_report_the_scopes_statistics() {
         event["data"]["pids"]["current"].as_u64() >= Some(1),
         "{out}"
     );
-    let dir = unit_dir(&unit);
-    gone(&bundle, &id, &unit, &dir);
+    gone(&bundle, &id, &unit, &unit_dirs(&unit));
 }
 
 #[test]
@@ -303,7 +354,7 @@ fn every_resource_is_written_to_the_scope_with_runcs_conversions() {
         }),
     );
     let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
-    let dir = unit_dir(&unit);
+    let dir = &unit_dirs(&unit)[0];
     let want = [
         ("memory.max", "67108864".to_string()),
         ("memory.low", "33554432".into()),
@@ -319,15 +370,57 @@ fn every_resource_is_written_to_the_scope_with_runcs_conversions() {
         ("hugetlb.2MB.max", "4194304".into()),
     ];
     for (file, value) in want {
-        assert_eq!(read(&dir, file), value, "{file}");
+        assert_eq!(read(dir, file), value, "{file}");
     }
     assert!(
-        read(&dir, "io.max").contains(&format!("{major}:{minor} rbps=1048576")),
+        read(dir, "io.max").contains(&format!("{major}:{minor} rbps=1048576")),
         "io.max: {}",
-        read(&dir, "io.max")
+        read(dir, "io.max")
     );
     assert_eq!(show(&unit, "CPUWeight"), "39");
     assert_eq!(show(&unit, "AllowedCPUs"), "0");
     assert_eq!(show(&unit, "MemoryLow"), "33554432");
-    gone(&bundle, &id, &unit, &dir);
+    gone(&bundle, &id, &unit, &unit_dirs(&unit));
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn property_annotations_are_set_on_the_scope() {
+    let mut bundle = Bundle::new();
+    bundle.set(
+        "annotations",
+        json!({"org.systemd.property.CollectMode": "'inactive-or-failed'",
+               "org.systemd.property.TimeoutStopSec": "uint64 7",
+               "org.systemd.property.RuntimeMaxUSec": "@t 300000000",
+               "org.systemd.property.SendSIGHUP": "true",
+               "org.systemd.propertyless": "x"}),
+    );
+    let (id, unit) = started(&mut bundle, "system.slice", "sleep 100");
+    assert_eq!(show(&unit, "CollectMode"), "inactive-or-failed");
+    assert_eq!(show(&unit, "TimeoutStopUSec"), "7s");
+    assert_eq!(show(&unit, "RuntimeMaxUSec"), "5min");
+    assert_eq!(show(&unit, "SendSIGHUP"), "yes");
+    gone(&bundle, &id, &unit, &unit_dirs(&unit));
+}
+
+#[test]
+#[ignore = "needs systemd as PID 1: runs in the guest (scripts/guest)"]
+fn a_property_systemd_refuses_is_one_line_and_leaves_nothing() {
+    let mut bundle = Bundle::new();
+    let id = bundle.id();
+    bundle
+        .set(
+            "annotations",
+            json!({"org.systemd.property.NoSuchProperty": "true"}),
+        )
+        .set(
+            "linux.cgroupsPath",
+            json!(format!("system.slice:husk:{id}")),
+        )
+        .write();
+    let out = systemd(&["create", "--bundle", bundle.dir_str(), &id]).assert_code(1);
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{out}");
+    assert!(out.stderr.contains("NoSuchProperty"), "{out}");
+    bundle.assert_clean(&id);
+    assert_eq!(show(&format!("husk-{id}.scope"), "LoadState"), "not-found");
 }

@@ -52,10 +52,13 @@ pub enum Frame {
     /// init -> parent: no body; the seccomp user-notification listener follows (one byte with
     /// SCM_RIGHTS) for the runtime to hand to `listenerPath`.
     SeccompListener = 21,
+    /// parent -> init: right after `Config` when it says so, the seccomp program compiled by
+    /// the runtime: u32 filter flags, then the instructions, 8 bytes each (native endian).
+    Filter = 22,
 }
 
 impl Frame {
-    const ALL: [Frame; 10] = [
+    const ALL: [Frame; 11] = [
         Frame::MapsPlease,
         Frame::MapsDone,
         Frame::Pid,
@@ -66,6 +69,7 @@ impl Frame {
         Frame::Ready,
         Frame::NotFound,
         Frame::SeccompListener,
+        Frame::Filter,
     ];
 
     /// The kind a frame header's number names, if any.

@@ -19,6 +19,8 @@ pub enum CgroupError {
     Frozen(PathBuf),
     /// `exec --cgroup` named a path that climbs out of the container's cgroup.
     NotSub(PathBuf),
+    /// An `org.systemd.property.*` annotation that is no unit property; the text says which.
+    Annotation(String),
     /// What systemd or the bus said when asked to `op` a unit.
     Systemd {
         op: &'static str,
@@ -44,6 +46,7 @@ impl fmt::Display for CgroupError {
                 write!(f, "cgroup: {op} {}: {err}", path.display())
             }
             CgroupError::Path(msg) => write!(f, "linux.cgroupsPath: {msg}"),
+            CgroupError::Annotation(msg) => f.write_str(msg),
             CgroupError::Invalid(field, msg) => write!(f, "linux.resources.{field}: {msg}"),
             CgroupError::Systemd { op, unit, err } => {
                 write!(f, "systemd cgroup: {op} unit {unit}: {err}")

@@ -46,18 +46,19 @@ pub enum Placement {
 }
 
 impl Placement {
-    /// Reads `linux.cgroupsPath` for the driver; nothing is made yet.
+    /// Reads `linux.cgroupsPath` (and the systemd driver's annotations); nothing is made yet.
     pub fn new(
         cgroups_path: Option<&str>,
         id: &str,
         systemd: bool,
         rootless: bool,
+        annotations: &std::collections::BTreeMap<String, String>,
     ) -> Result<Placement, CgroupError> {
         if !systemd {
             return Cgroup::locate(cgroups_path, id).map(Placement::Fs);
         }
         Ok(Placement::Systemd {
-            scope: systemd::Scope::locate(cgroups_path, id, rootless)?,
+            scope: systemd::Scope::locate(cgroups_path, id, rootless, annotations)?,
             v2: Layout::detect()?.is_unified(),
         })
     }

@@ -37,6 +37,7 @@ pub fn options(g: &Global) -> CreateOptions {
         listen_fds: env_number("LISTEN_FDS").filter(|_| ours).unwrap_or(0),
         rootless: g.rootless,
         systemd_cgroup: g.systemd_cgroup,
+        system: g.system,
         notify_socket: std::env::var_os("NOTIFY_SOCKET").map(PathBuf::from),
         ..Default::default()
     }

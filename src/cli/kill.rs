@@ -72,6 +72,20 @@ fn parse_signal(s: &str) -> Result<libc::c_int, UsageError> {
     }
     let upper = s.to_ascii_uppercase();
     let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    // Real-time signals by offset, as systemd documents its stop signal (SIGRTMIN+3).
+    let rt = |p, base: i32, sign| {
+        let n = name.strip_prefix(p)?;
+        let off: i32 = n
+            .strip_prefix(['+', '-'])
+            .map_or(Some(0), |d| d.parse().ok())?;
+        let sig = base + sign * off;
+        (n.is_empty() || n.starts_with(if sign > 0 { '+' } else { '-' }))
+            .then_some(sig)
+            .filter(|s| (34..=64).contains(s))
+    };
+    if let Some(sig) = rt("RTMIN", 34, 1).or_else(|| rt("RTMAX", 64, -1)) {
+        return Ok(sig);
+    }
     NAMES
         .iter()
         .find(|(n, _)| *n == name)
@@ -93,5 +107,9 @@ mod tests {
         assert!(parse_signal("65").is_err());
         assert!(parse_signal("-1").is_err());
         assert!(parse_signal("SIGFOO").is_err());
+        assert_eq!(parse_signal("SIGRTMIN+3").unwrap(), 37);
+        assert_eq!(parse_signal("rtmax-1").unwrap(), 63);
+        assert!(parse_signal("RTMIN-1").is_err());
+        assert!(parse_signal("RTMIN+31").is_err());
     }
 }

@@ -34,6 +34,8 @@ pub struct Global {
     pub rootless: Option<bool>,
     /// `--criu PATH`: the CRIU binary of checkpoint and restore.
     pub criu: Option<PathBuf>,
+    /// `--system-containers`: every container created is a system container.
+    pub system: bool,
 }
 
 /// A failed command: the line to print and the exit status.
@@ -56,7 +58,8 @@ const USAGE: &str = "usage: husk [global flags] COMMAND [flags] [ID]
 commands: create, start, run, exec, state, kill, delete, list, ps, features, spec, pause,
           resume, update, events, checkpoint, restore
 global flags: --root DIR (default /run/husk), --log FILE, --log-format text|json, --debug,
-              --systemd-cgroup, --rootless true|false|auto, --criu PATH, --version, --help";
+              --systemd-cgroup, --rootless true|false|auto, --criu PATH, --system-containers,
+              --version, --help";
 
 /// Runs the command line; returns the process exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -66,7 +69,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            let msg = without_errno_numbers(&f.msg);
+            let msg = log::without_errno_numbers(&f.msg);
             log::error(&msg);
             if log::to_file() {
                 eprintln!("{msg}");
@@ -76,33 +79,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
 }
 
-/// Rust appends " (os error N)" to system errors; the text before it already says it all, and
-/// runc's lines have no such suffix.
-fn without_errno_numbers(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut rest = msg;
-    while let Some(at) = rest.find(" (os error ") {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        match rest.find(')') {
-            Some(end) if rest[11..end].bytes().all(|b| b.is_ascii_digit()) => {
-                rest = &rest[end + 1..]
-            }
-            _ => {
-                out.push_str(&rest[..1]);
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
     let mut root = None;
     let mut systemd_cgroup = false;
     let mut rootless = None;
     let mut criu = None;
+    let mut system = false;
     let mut log_cfg = log::Config::default();
     while let Some(arg) = p.next().map_err(UsageError::from)? {
         match arg {
@@ -113,6 +95,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
             Arg::Long("systemd-cgroup") => systemd_cgroup = true,
             Arg::Long("rootless") => rootless = bool_or_auto(&flags::string(p)?)?,
             Arg::Long("criu") => criu = Some(PathBuf::from(flags::string(p)?)),
+            Arg::Long("system-containers") => system = true,
             Arg::Short('v') | Arg::Long("version") => {
                 out(&version());
                 std::process::exit(0);
@@ -130,6 +113,7 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
                         systemd_cgroup,
                         rootless,
                         criu,
+                        system,
                     },
                     cmd,
                     p.raw_args().map_err(UsageError::from)?.collect(),
@@ -141,12 +125,15 @@ fn global(p: &mut Parser) -> Result<(Global, String, Vec<OsString>), Failure> {
     Err(UsageError(format!("a command is missing\n{USAGE}")).into())
 }
 
-/// runc's default: an unprivileged caller keeps its state in $XDG_RUNTIME_DIR.
+/// runc's default: an unprivileged caller keeps its state in $XDG_RUNTIME_DIR, and so does
+/// root in a user namespace unless $USER says root (a rootless engine's runtime is the
+/// former, root's own shell in a container the latter).
 fn default_root() -> PathBuf {
+    use husk::sys::ids;
+    let user_root = || std::env::var_os("USER").is_some_and(|u| u == "root");
+    let unprivileged = !ids::is_root() || (ids::in_user_namespace() && !user_root());
     match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(dir) if !dir.is_empty() && !husk::sys::ids::is_root() => {
-            PathBuf::from(dir).join("husk")
-        }
+        Some(dir) if !dir.is_empty() && unprivileged => PathBuf::from(dir).join("husk"),
         _ => PathBuf::from("/run/husk"),
     }
 }
@@ -310,25 +297,4 @@ fn read(
         }
     }
     Ok(operands)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_errno_numbers;
-
-    #[test]
-    fn errno_suffixes_go_and_everything_else_stays() {
-        assert_eq!(
-            without_errno_numbers("open /b/config.json: No such file or directory (os error 2)"),
-            "open /b/config.json: No such file or directory"
-        );
-        assert_eq!(
-            without_errno_numbers("a (os error 1): b (os error 13)"),
-            "a: b"
-        );
-        assert_eq!(
-            without_errno_numbers("keep (os error x) and (this)"),
-            "keep (os error x) and (this)"
-        );
-    }
 }

@@ -5,7 +5,7 @@
 
 use super::ContainerError;
 use crate::process::sched;
-use crate::spec::Process;
+use crate::spec::{FieldError, Process};
 use crate::sys::sched::sched_setaffinity;
 
 /// Words of a mask of every CPU the kernel may ever have (runc's bound): the kernel clamps it
@@ -42,10 +42,12 @@ pub fn settle(pid: libc::pid_t, process: &Process) -> Result<(), ContainerError>
 }
 
 fn masks(process: &Process) -> Result<[Option<Vec<u64>>; 2], ContainerError> {
-    sched::exec_affinity(process).map_err(|e| ContainerError::Config(e.to_string()))
+    sched::exec_affinity(process).map_err(|e| e.into_field().into())
 }
 
 fn set(pid: libc::pid_t, mask: &[u64], which: &str) -> Result<(), ContainerError> {
-    sched_setaffinity(pid, mask)
-        .map_err(|e| ContainerError::Config(format!("error setting {which} CPU affinity: {e}")))
+    sched_setaffinity(pid, mask).map_err(|e| {
+        let field = format!("process.execCPUAffinity.{which}");
+        FieldError::new(field, format!("error setting CPU affinity: {e}")).into()
+    })
 }

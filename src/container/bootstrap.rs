@@ -1,6 +1,6 @@
 //! The namespace part of a config, in the form nsexec takes it.
 
-use crate::process::spawn::IdMaps;
+use crate::launch::spawn::IdMaps;
 use crate::spec::{Linux, NamespaceType, Spec};
 use nsexec::BootstrapSpec;
 

@@ -1,43 +1,43 @@
 //! Config rules that come from how husk runs a container rather than from the spec's types.
 
-use super::ContainerError;
-use crate::process::{error::ProcessError, lsm, validate};
-use crate::spec::{NamespaceType, Spec};
+use crate::process::error::ProcessError;
+use crate::process::{lsm, validate};
+use crate::spec::{FieldError, NamespaceType, Spec};
 
-pub fn check(spec: &Spec) -> Result<(), ContainerError> {
-    let config = |msg: &str| ContainerError::Config(msg.into());
+pub fn check(spec: &Spec) -> Result<(), FieldError> {
     let linux = spec
         .linux
         .as_ref()
-        .ok_or_else(|| config("linux: missing: husk runs Linux containers"))?;
+        .ok_or_else(|| FieldError::new("linux", "missing: husk runs Linux containers"))?;
     if !linux
         .namespaces
         .iter()
         .any(|n| n.kind == NamespaceType::Mount)
     {
-        return Err(config("linux.namespaces: a mount namespace is required"));
+        return Err(FieldError::new(
+            "linux.namespaces",
+            "a mount namespace is required",
+        ));
     }
     let process = spec
         .process
         .as_ref()
-        .ok_or_else(|| config("process: missing"))?;
-    super::idmapped::check(spec, linux).map_err(ContainerError::Config)?;
+        .ok_or_else(|| FieldError::new("process", "missing"))?;
+    super::idmapped::check(spec, linux)?;
     check_oom_score_adj(process.oom_score_adj)?;
     check_intel_rdt(linux)?;
     if !linux.net_devices.is_empty() && !crate::sys::ids::is_root() {
-        return Err(config(
-            "linux.netDevices: network devices are not supported for rootless containers",
-        ));
+        let reason = "network devices are not supported for rootless containers";
+        return Err(FieldError::new("linux.netDevices", reason));
     }
-    lsm::check(process, &linux.mount_label).map_err(ContainerError::Config)?;
-    let invalid = |e: ProcessError| ContainerError::Config(e.to_string());
-    validate::validate(process).map_err(invalid)?;
+    lsm::check(process, &linux.mount_label)?;
+    validate::validate(process)?;
     warn_unknown_caps(process);
     if let Some(policy) = &linux.memory_policy {
-        crate::process::mempolicy::resolve(policy).map_err(invalid)?;
+        crate::process::mempolicy::resolve(policy).map_err(ProcessError::into_field)?;
     }
     match &linux.personality {
-        Some(p) => validate::validate_personality(p).map_err(invalid),
+        Some(p) => validate::validate_personality(p),
         None => Ok(()),
     }
 }
@@ -59,26 +59,30 @@ pub(super) fn warn_unknown_caps(process: &crate::spec::Process) {
 }
 
 /// husk has no resctrl support: runc's words where the host has no resctrl either, else ours.
-fn check_intel_rdt(linux: &crate::spec::Linux) -> Result<(), ContainerError> {
+fn check_intel_rdt(linux: &crate::spec::Linux) -> Result<(), FieldError> {
     if linux.intel_rdt.is_none() {
         return Ok(());
     }
-    Err(ContainerError::Config(
+    Err(
         match std::path::Path::new("/sys/fs/resctrl/info").exists() {
-            false => "intelRdt is specified in config, but Intel RDT is not enabled",
-            true => "linux.intelRdt: husk does not support Intel RDT",
-        }
-        .into(),
-    ))
+            false => FieldError::new(
+                "",
+                "intelRdt is specified in config, but Intel RDT is not enabled",
+            ),
+            true => FieldError::new("linux.intelRdt", "husk does not support Intel RDT"),
+        },
+    )
 }
 
 /// The kernel's range, and only CAP_SYS_RESOURCE (on the host) lowers oom_score_adj below the
 /// caller's own: say so before init fails on it with no field named.
-fn check_oom_score_adj(adj: Option<i32>) -> Result<(), ContainerError> {
+fn check_oom_score_adj(adj: Option<i32>) -> Result<(), FieldError> {
+    let field = "process.oomScoreAdj";
     if let Some(adj) = adj.filter(|a| !(-1000..=1000).contains(a)) {
-        return Err(ContainerError::Config(format!(
-            "process.oomScoreAdj: {adj} is outside the kernel's range -1000..1000"
-        )));
+        return Err(FieldError::new(
+            field,
+            format!("{adj} is outside the kernel's range -1000..1000"),
+        ));
     }
     let (Some(adj), false) = (adj, crate::sys::ids::is_root()) else {
         return Ok(());
@@ -90,7 +94,12 @@ fn check_oom_score_adj(adj: Option<i32>) -> Result<(), ContainerError> {
     if adj >= own {
         return Ok(());
     }
-    Err(ContainerError::Config(format!("process.oomScoreAdj: {adj} is below the caller's own {own}, which only CAP_SYS_RESOURCE on the host allows")))
+    Err(FieldError::new(
+        field,
+        format!(
+            "{adj} is below the caller's own {own}, which only CAP_SYS_RESOURCE on the host allows"
+        ),
+    ))
 }
 
 /// The `linux.resources` fields that ask for cgroup limits (device rules aside).

@@ -28,9 +28,11 @@ impl Container {
     /// (the caller then deletes it, as runc does).
     pub fn checkpoint(&self, opts: &CheckpointOptions) -> Result<(), ContainerError> {
         if let s @ (Status::Created | Status::Stopped) = self.status() {
-            return Err(ContainerError::Config(format!(
-                "Container cannot be checkpointed in {s} state"
-            )));
+            return Err(ContainerError::WrongStatus {
+                id: self.saved.id.clone(),
+                action: "checkpoint",
+                status: s,
+            });
         }
         let c = &opts.criu;
         let binary = c.binary()?;
@@ -158,9 +160,10 @@ fn parent_path(opts: &CheckpointOptions) -> Result<Option<String>, ContainerErro
         return Ok(None);
     };
     if p.is_absolute() {
-        return Err(ContainerError::Config(
-            "--parent-path must be relative".into(),
-        ));
+        return Err(ContainerError::Flag {
+            flag: "--parent-path".into(),
+            reason: "must be relative".into(),
+        });
     }
     let real = opts.criu.image_path.join(p);
     match std::fs::metadata(&real) {
@@ -199,9 +202,9 @@ fn check_features(binary: &Path, opts: &CheckpointOptions) -> Result<(), Contain
     }
     match missing.is_empty() {
         true => Ok(()),
-        false => Err(ContainerError::Config(format!(
-            "criu is missing features: {}",
-            missing.join(", ")
-        ))),
+        false => Err(ContainerError::Criu(
+            crate::criu::CriuError::Missing(missing.join(", ")),
+            None,
+        )),
     }
 }

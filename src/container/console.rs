@@ -15,7 +15,7 @@ pub(super) fn socket(
     path: Option<&Path>,
     foreground: Option<OwnedFd>,
 ) -> Result<Option<OwnedFd>, ContainerError> {
-    let refuse = |msg: &str| Err(ContainerError::Config(msg.into()));
+    let refuse = |text| Err(ContainerError::Usage(text));
     match (terminal, path, foreground) {
         (true, Some(p), None) => UnixStream::connect(p)
             .map(|s| Some(s.into()))

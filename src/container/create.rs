@@ -1,13 +1,14 @@
 //! `create`: from a bundle to an init parked on the exec fifo, or nothing at all.
 
-use super::dir::StateDir;
-use super::footprint::Footprint;
-use super::init_config::{InitConfig, Launch};
-use super::saved::{proc_start, Saved};
-use super::{bootstrap, console, devices, hooks, id, idmapped, notify, Container, ContainerError};
+use super::plan::Plan;
+use super::statedir::footprint::Footprint;
+use super::statedir::saved::{proc_start, Saved};
+use super::statedir::StateDir;
+use super::{bootstrap, console, devices, hooks, idmapped, notify, Container, ContainerError};
 use crate::cgroups::{Cgroup, Placement};
-use crate::process::spawn::Child;
-use crate::spec::{self, Seccomp, Spec, State, Status};
+use crate::init::config::{InitConfig, Launch};
+use crate::launch::spawn::Child;
+use crate::spec::{self, FieldError, Seccomp, Spec, State, Status};
 use crate::sys::fd;
 use std::fs;
 use std::os::fd::{AsFd, OwnedFd};
@@ -33,11 +34,32 @@ pub struct CreateOptions {
     pub notify_socket: Option<PathBuf>,
     /// `--systemd-cgroup`: the cgroup is a systemd unit, named by the path's systemd form.
     pub systemd_cgroup: bool,
-    /// Cgroups the caller may not write are skipped; None: rootless unless run as root.
+    /// Cgroups the caller may not write are skipped; None: as `rootless_cgroups` decides.
     pub rootless: Option<bool>,
+    /// `--system-containers`: every container is a system container, not only those whose
+    /// config carries the annotation.
+    pub system: bool,
     /// The husk binary whose sealed copy becomes init; None is the running program (husk
     /// itself, for the CLI).
     pub binary: Option<PathBuf>,
+}
+
+impl CreateOptions {
+    /// runc's choice when `--rootless` is auto: rootless unless run as root. Root in a user
+    /// namespace (a rootless engine's) is rootless too, but under the systemd driver only with
+    /// a session bus to reach the user's systemd (runc asks that bus for its owner): one named
+    /// by DBUS_SESSION_BUS_ADDRESS or at $XDG_RUNTIME_DIR/bus, where podman leaves it.
+    pub(super) fn rootless_cgroups(&self) -> bool {
+        use crate::sys::ids;
+        let set = |var| std::env::var_os(var).filter(|v| !v.is_empty());
+        let session = || {
+            set("DBUS_SESSION_BUS_ADDRESS").is_some()
+                || set("XDG_RUNTIME_DIR").is_some_and(|d| Path::new(&d).join("bus").exists())
+        };
+        self.rootless.unwrap_or_else(|| {
+            !ids::is_root() || (ids::in_user_namespace() && (!self.systemd_cgroup || session()))
+        })
+    }
 }
 
 pub fn create(opts: &CreateOptions) -> Result<Container, ContainerError> {
@@ -51,35 +73,42 @@ pub(super) fn create_with(
 ) -> Result<Container, ContainerError> {
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     check_preserved_fds(passed)?;
-    let (bundle, mut spec, placement) = prepare(opts)?;
-    let process = spec.process.as_mut().expect("checked");
+    let mut plan = Plan::make(opts)?;
+    let process = plan.spec.process.as_mut().expect("checked");
     if opts.listen_fds > 0 {
         process.env.push(format!("LISTEN_FDS={}", opts.listen_fds));
         process.env.push("LISTEN_PID=1".into());
     }
     let console = console::socket(process.terminal, opts.console_socket.as_deref(), foreground)?;
-    let mut undo = Undo::begin(opts, &placement)?;
+    let mut undo = Undo::begin(opts, &plan.placement)?;
     let dir = undo.dir.as_ref().expect("armed");
-    if opts.notify_socket.is_some() {
-        notify::setup(&mut spec, dir)?;
+    if super::system::wanted(&plan.spec, opts.system) {
+        super::system::apply(&mut plan.spec, &opts.root, &opts.id, &dir.path)?;
     }
-    let saved = build(opts, &bundle, spec, placement, console, &mut undo)?;
+    if opts.notify_socket.is_some() {
+        notify::setup(&mut plan.spec, dir)?;
+    }
+    let saved = build(opts, plan, console, &mut undo)?;
     let dir = undo.disarm();
     Ok(Container { dir, saved })
 }
 
 fn build(
     opts: &CreateOptions,
-    bundle: &Path,
-    spec: Spec,
-    placement: Placement,
+    plan: Plan,
     console: Option<OwnedFd>,
     undo: &mut Undo,
 ) -> Result<Saved, ContainerError> {
+    let Plan {
+        bundle,
+        spec,
+        placement,
+        filter,
+    } = plan;
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
     let linux = spec.linux.clone().unwrap_or_default();
-    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
+    let rootless = opts.rootless_cgroups();
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
     let exe = opts
@@ -101,9 +130,10 @@ fn build(
     )?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     super::affinity::reset(child.first);
+    super::system::delegate(&spec, &cgroup)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     super::netdev::move_all(&linux.net_devices, pid)?;
-    let trees = idmapped::trees(&spec, bundle, pid, exe)?;
+    let trees = idmapped::trees(&spec, &bundle, pid, exe)?;
     crate::log::debug(|| {
         format!(
             "{}: init is pid {pid} (husk init was {})",
@@ -121,15 +151,15 @@ fn build(
         id: opts.id.clone(),
         pid,
         start_time,
-        bundle: bundle.to_path_buf(),
-        rootfs: spec::rootfs_path(&spec, bundle),
+        rootfs: spec::rootfs_path(&spec, &bundle),
+        bundle,
         created: spec::rfc3339_nanos(std::time::SystemTime::now()),
         owner: super::owner::name(),
         cgroup,
         config: spec,
     };
     let cfg = InitConfig {
-        spec: saved.config.clone(),
+        spec: for_init(&saved.config),
         rootfs: saved.rootfs.clone(),
         state: saved.state(Status::Creating),
         fifo_fd: child.fifo_fd.expect("spawned with the exec fifo"),
@@ -138,10 +168,12 @@ fn build(
         no_pivot: opts.no_pivot,
         no_new_keyring: opts.no_new_keyring,
         rootless_euid: !crate::sys::ids::is_root(),
+        filter: filter.is_some(),
     };
     let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     child.finish(
         &Launch::Init(Box::new(cfg)),
+        filter.as_ref(),
         &trees,
         || hooks::runtime(&saved).map_err(|e| e.to_string()),
         |fd| hand_listener(seccomp, pid, &saved.state(Status::Creating), fd),
@@ -154,23 +186,17 @@ fn build(
     Ok(saved)
 }
 
-/// Reads and checks the bundle's config and where its cgroup goes; nothing is made yet.
-pub(super) fn prepare(opts: &CreateOptions) -> Result<(PathBuf, Spec, Placement), ContainerError> {
-    id::validate(&opts.id)?;
-    let bundle = absolute(&opts.bundle)?;
-    let spec = spec::load(&bundle.join("config.json"))?;
-    spec::validate(&spec, &bundle)?;
-    super::check::check(&spec)?;
-    let linux = spec.linux.clone().unwrap_or_default();
-    let rootless = opts.rootless.unwrap_or(!crate::sys::ids::is_root());
-    let placement = Placement::new(
-        linux.cgroups_path.as_deref(),
-        &opts.id,
-        opts.systemd_cgroup,
-        rootless,
-    )?;
-    placement.check(&linux.resources.clone().unwrap_or_default())?;
-    Ok((bundle, spec, placement))
+/// What init reads of the config. The seccomp program follows compiled, and the resources
+/// and annotations are the runtime's business: init is not sent them to parse again (an
+/// engine's default seccomp profile is most of a config's bytes).
+fn for_init(spec: &Spec) -> Spec {
+    let mut spec = spec.clone();
+    spec.annotations.clear();
+    if let Some(linux) = spec.linux.as_mut() {
+        linux.seccomp = None;
+        linux.resources = None;
+    }
+    spec
 }
 
 /// Makes the cgroup with `pid` in it (recorded in `dir`'s footprint and in `made`, for the
@@ -240,8 +266,11 @@ fn rootless_cgroup(cgroup: &mut Cgroup, linux: &crate::spec::Linux) -> Result<()
     let first = first.display();
     if let Some(field) = super::check::limits(linux).first() {
         let _ = cgroup.destroy(Duration::ZERO);
-        return Err(ContainerError::Config(format!(
-            "{field}: cannot set limit: a rootless container could not create or join cgroup {first}"
+        return Err(ContainerError::Field(FieldError::new(
+            field.as_str(),
+            format!(
+                "cannot set limit: a rootless container could not create or join cgroup {first}"
+            ),
         )));
     }
     crate::log::warn(&format!(
@@ -256,15 +285,19 @@ fn rootless_cgroup(cgroup: &mut Cgroup, linux: &crate::spec::Linux) -> Result<()
 pub(super) fn check_preserved_fds(n: i32) -> Result<(), ContainerError> {
     let (limit, _) = crate::sys::proc::getrlimit(libc::RLIMIT_NOFILE as _).unwrap_or((1024, 1024));
     if n < 0 || n as u64 + 3 > limit {
-        return Err(ContainerError::Config(format!(
-            "--preserve-fds {n}: must be between 0 and the open-file limit less 3 ({})",
-            limit.saturating_sub(3)
-        )));
+        return Err(ContainerError::Flag {
+            flag: format!("--preserve-fds {n}"),
+            reason: format!(
+                "must be between 0 and the open-file limit less 3 ({})",
+                limit.saturating_sub(3)
+            ),
+        });
     }
     match (3..3 + n).find(|&f| !fd::is_open(f)) {
-        Some(f) => Err(ContainerError::Config(format!(
-            "--preserve-fds {n}: fd {f} is not open"
-        ))),
+        Some(f) => Err(ContainerError::Flag {
+            flag: format!("--preserve-fds {n}"),
+            reason: format!("fd {f} is not open"),
+        }),
         None => Ok(()),
     }
 }
@@ -276,21 +309,6 @@ fn make_fifo(path: &Path) -> Result<(), ContainerError> {
     fd::mkfifo(path, 0o622).map_err(|e| ContainerError::io("mkfifo", path, e))?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o622))
         .map_err(|e| ContainerError::io("chmod", path, e))
-}
-
-/// The bundle as a clean absolute path, as the state reports it (symlinks are kept, like runc).
-fn absolute(bundle: &Path) -> Result<PathBuf, ContainerError> {
-    let cwd = std::env::current_dir().map_err(|e| ContainerError::io("getcwd", ".", e))?;
-    let abs = spec::clean_path(&cwd.join(bundle));
-    let meta = fs::metadata(&abs).map_err(|e| ContainerError::io("bundle", &abs, e))?;
-    if !meta.is_dir() {
-        return Err(ContainerError::io(
-            "bundle",
-            &abs,
-            std::io::Error::from_raw_os_error(libc::ENOTDIR),
-        ));
-    }
-    Ok(abs)
 }
 
 /// Written whole or not at all: callers such as conmon take a partial pid file for a pid.
@@ -344,6 +362,7 @@ impl Drop for Undo {
             let _ = cg.destroy(Duration::from_secs(5));
         }
         if let Some(dir) = self.dir.take() {
+            let _ = super::delete::release(&dir);
             let _ = dir.remove();
         }
     }

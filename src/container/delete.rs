@@ -1,6 +1,6 @@
 //! `delete`: remove a stopped container, or with `force` stop it first.
 
-use super::dir::StateDir;
+use super::statedir::StateDir;
 use super::{hooks, id, kill, Container, ContainerError};
 use crate::cgroups::Cgroup;
 use crate::spec::Status;
@@ -46,11 +46,21 @@ fn salvage(dir: StateDir, id: &str, damage: &ContainerError) -> Result<(), Conta
     let killed = empty(&cgroup)?;
     let made = cgroup.created.iter().filter(|d| d.exists()).count();
     cgroup.destroy(Duration::from_secs(5))?;
+    release(&dir)?;
     dir.remove()?;
     crate::log::warn(&format!(
         "container {id}: {why}; killed {killed} process(es), removed {made} cgroup dir(s) ({found} path) and its state dir"
     ));
     Ok(())
+}
+
+/// Returns a system container's id range (a no-op for any other container).
+pub(super) fn release(dir: &StateDir) -> Result<(), ContainerError> {
+    let (root, id) = (dir.path.parent(), dir.path.file_name());
+    match (root, id) {
+        (Some(root), Some(id)) => super::system::release(root, &id.to_string_lossy()),
+        _ => Ok(()),
+    }
 }
 
 /// Kills everything in `cgroup` until nothing is left, forks racing the kill included;
@@ -83,6 +93,9 @@ impl Container {
         self.saved.cgroup.kill_all(libc::SIGKILL)?;
         self.saved.cgroup.destroy(Duration::from_secs(5))?;
         hooks::poststop(&self.saved);
+        if super::system::range(&self.saved.config).is_some() {
+            release(&self.dir)?;
+        }
         self.dir.remove()
     }
 

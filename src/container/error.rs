@@ -1,8 +1,10 @@
+use super::idrange::IdRangeError;
 use crate::cgroups::CgroupError;
 use crate::criu::CriuError;
+use crate::launch::spawn::SpawnError;
+use crate::process::error::ProcessError;
 use crate::process::hooks::HookError;
-use crate::process::spawn::SpawnError;
-use crate::spec::{SpecError, Status};
+use crate::spec::{FieldError, SpecError, Status};
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
@@ -22,11 +24,24 @@ pub enum ContainerError {
         status: Status,
     },
     Spec(SpecError),
-    /// A config value husk checks beyond the spec's types: the field path and what is wrong.
-    Config(String),
+    /// A config value refused once its file is out of view (update, a rootless cgroup).
+    Field(FieldError),
+    /// A command-line flag that cannot be honoured: the flag as given, and why.
+    Flag {
+        flag: String,
+        reason: String,
+    },
+    /// A combination of flags and config refused in runc's own words, which callers match.
+    Usage(&'static str),
+    /// Init's own error line, read from the exec fifo after `start`.
+    Init(String),
+    /// `ps` could not run or its output could not be read.
+    Ps(ProcessError),
     Cgroup(CgroupError),
     Hook(HookError),
     Spawn(SpawnError),
+    /// No id range is free for a system container, or its table cannot be kept.
+    IdRange(IdRangeError),
     /// CRIU failed, with the line of its log that says why when there is one.
     Criu(CriuError, Option<String>),
     Io {
@@ -82,14 +97,24 @@ impl fmt::Display for ContainerError {
                 status,
                 ..
             } => write!(f, "cannot exec in a {status} container"),
+            WrongStatus {
+                action: "checkpoint",
+                status,
+                ..
+            } => write!(f, "Container cannot be checkpointed in {status} state"),
             WrongStatus { id, action, status } => {
                 write!(f, "cannot {action} container {id}: it is {status}")
             }
             Spec(e) => e.fmt(f),
-            Config(msg) => f.write_str(msg),
+            Field(e) => e.fmt(f),
+            Flag { flag, reason } => write!(f, "{flag}: {reason}"),
+            Usage(text) => f.write_str(text),
+            Init(line) => f.write_str(line),
+            Ps(e) => e.fmt(f),
             Cgroup(e) => e.fmt(f),
             Hook(e) => e.fmt(f),
             Spawn(e) => e.fmt(f),
+            IdRange(e) => e.fmt(f),
             Criu(e, None) => e.fmt(f),
             Criu(e, Some(line)) => write!(f, "{e}: {line}"),
             Io { what, path, err } => write!(f, "{what} {}: {err}", path.display()),
@@ -108,7 +133,9 @@ macro_rules! from_error {
 }
 from_error!(
     Spec(SpecError),
+    Field(FieldError),
     Cgroup(CgroupError),
     Hook(HookError),
-    Spawn(SpawnError)
+    Spawn(SpawnError),
+    IdRange(IdRangeError)
 );

@@ -1,7 +1,7 @@
 //! The process `husk exec` runs: a process.json as given, or the container's own process
 //! changed by exec's flags, the way runc builds it.
 
-use super::{dir, ContainerError};
+use super::{statedir, ContainerError};
 use crate::process::validate;
 use crate::spec::{self, Capabilities, Process};
 use std::path::{Path, PathBuf};
@@ -66,14 +66,13 @@ pub fn exec_process(root: &Path, id: &str, how: ExecProcess) -> Result<Process, 
     let (process, file) = match how {
         ExecProcess::File(file) => (spec::load(&file)?, file),
         ExecProcess::Flags(flags) => {
-            let (_, saved) = dir::peek(root, id)?;
+            let (_, saved) = statedir::peek(root, id)?;
             let file = saved.bundle.join("config.json");
             (flags.apply(saved.config.process.unwrap_or_default()), file)
         }
     };
     spec::validate_process(&process, &file)?;
-    validate::validate(&process)
-        .map_err(|e| ContainerError::Config(format!("{}: {e}", file.display())))?;
+    validate::validate(&process).map_err(|e| e.in_file(&file))?;
     super::check::warn_unknown_caps(&process);
     Ok(process)
 }

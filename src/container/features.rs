@@ -10,14 +10,16 @@ use crate::spec::OCI_VERSION;
 pub const MOUNT_OPTIONS: &str = "async atime bind defaults dev diratime dirsync exec idmap lazytime loud mand noatime nodev nodiratime noexec nolazytime nomand norelatime nostrictatime nosuid nosymfollow private ratime rbind rdev rdiratime relatime remount rexec ridmap rnoatime rnodev rnodiratime rnoexec rnorelatime rnostrictatime rnosuid rnosymfollow ro rprivate rrelatime rro rrw rshared rslave rstrictatime rsuid rsymfollow runbindable rw shared silent slave strictatime suid symfollow sync tmpcopyup unbindable";
 
 /// The features document as compact JSON, members in runc's order.
-pub fn features() -> String {
+/// `system`: whether `--system-containers` makes every container a system container, which
+/// the `io.husk.system` annotation reports.
+pub fn features(system: bool) -> String {
     object(&[
         ("ociVersionMin", string("1.0.0")),
         ("ociVersionMax", string(OCI_VERSION)),
         ("hooks", list(HOOKS.split(' '))),
         ("mountOptions", list(MOUNT_OPTIONS.split(' '))),
         ("linux", linux()),
-        ("annotations", annotations()),
+        ("annotations", annotations(system)),
     ])
 }
 
@@ -65,8 +67,11 @@ fn seccomp() -> String {
 
 /// Callers (containerd) read whether checkpoint works from here; runc says "true" as a
 /// build with checkpoint support, whether CRIU is installed or not, and so does husk.
-fn annotations() -> String {
-    object(&[("org.opencontainers.runc.checkpoint.enabled", string("true"))])
+fn annotations(system: bool) -> String {
+    object(&[
+        ("org.opencontainers.runc.checkpoint.enabled", string("true")),
+        (super::system::ANNOTATION, string(&system.to_string())),
+    ])
 }
 
 const NAMESPACES: &str = "cgroup ipc mount network pid time user uts";
@@ -114,9 +119,12 @@ mod tests {
 
     #[test]
     fn the_document_is_json_in_runc_order() {
-        let text = super::features();
+        let text = super::features(false);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["linux"]["capabilities"][40], "CAP_CHECKPOINT_RESTORE");
         assert!(text.starts_with("{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\""));
+        assert_eq!(v["annotations"]["io.husk.system"], "false");
+        let all: serde_json::Value = serde_json::from_str(&super::features(true)).unwrap();
+        assert_eq!(all["annotations"]["io.husk.system"], "true");
     }
 }

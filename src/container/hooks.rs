@@ -1,6 +1,6 @@
 //! The hooks the runtime runs itself (the others run inside the container's init).
 
-use super::saved::Saved;
+use super::statedir::saved::Saved;
 use crate::process::hooks::{self, HookError, Setting};
 use crate::spec::{Hooks, Status};
 

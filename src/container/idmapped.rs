@@ -3,8 +3,8 @@
 //! each one as a detached tree, mapped through init's user namespace, and hands it to init.
 
 use super::ContainerError;
-use crate::process::spawn::{Child, IdMaps};
-use crate::spec::{Linux, Mount, NamespaceType, Spec};
+use crate::launch::spawn::{Child, IdMaps};
+use crate::spec::{FieldError, Linux, Mount, NamespaceType, Spec};
 use crate::sys::{fs, mount};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
@@ -33,11 +33,18 @@ pub fn trees(
             .and_then(|src| mount::clone_tree(src.as_fd(), whole))
             .and_then(|tree| mount::idmap(tree.as_fd(), userns.as_fd(), recursive).map(|()| tree))
             .map_err(|e| {
-                ContainerError::io(
-                    "make an idmapped mount of",
-                    format!("{} (mounts[{i}])", source.display()),
-                    e,
-                )
+                // A system container's rootfs is the entry on `/`, which its config never had.
+                let field = match m.destination == Path::new("/") {
+                    true => "root.path".into(),
+                    false => format!("mounts[{i}]"),
+                };
+                let src = source.display();
+                match e.raw_os_error() {
+                    Some(libc::EINVAL) => ContainerError::Field(FieldError::new(field, format!(
+                        "{src}: its filesystem cannot be idmapped (overlayfs cannot; ext4, xfs, btrfs and tmpfs can)"
+                    ))),
+                    _ => ContainerError::io("make an idmapped mount of", format!("{src} ({field})"), e),
+                }
             })?;
         trees.push(tree);
     }
@@ -63,7 +70,7 @@ fn own_userns(exe: &Path, m: &Mount) -> Result<OwnedFd, ContainerError> {
 
 /// An idmapped mount must be a bind mount. Its own mappings, uid and gid both, make a user
 /// namespace of their own; without them it maps through the container's new one.
-pub fn check(spec: &Spec, linux: &Linux) -> Result<(), String> {
+pub fn check(spec: &Spec, linux: &Linux) -> Result<(), FieldError> {
     let userns = linux
         .namespaces
         .iter()
@@ -81,7 +88,7 @@ pub fn check(spec: &Spec, linux: &Linux) -> Result<(), String> {
             }
             Some(_) => continue,
         };
-        return Err(format!("mounts[{i}]: {why}"));
+        return Err(FieldError::new(format!("mounts[{i}]"), why));
     }
     Ok(())
 }

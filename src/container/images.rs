@@ -35,7 +35,7 @@ impl CriuOptions {
         let name = self.binary.as_deref().unwrap_or(Path::new("criu"));
         let path = std::env::var("PATH").unwrap_or_default();
         crate::process::lookpath::look_path(&name.to_string_lossy(), &[format!("PATH={path}")])
-            .map_err(|e| ContainerError::Config(format!("criu: {e}")))
+            .map_err(|e| ContainerError::Criu(CriuError::Protocol(e.to_string()), None))
     }
 
     /// The request options these flags set, for a container of `spec`.

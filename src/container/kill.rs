@@ -2,8 +2,8 @@
 //! so a container whose `start` hangs (a startContainer hook without a timeout) can still be
 //! stopped.
 
-use super::saved::Saved;
-use super::{dir, Container, ContainerError};
+use super::statedir::saved::Saved;
+use super::{statedir, Container, ContainerError};
 use crate::spec::Status;
 use crate::sys::wait::PidFd;
 use std::path::Path;
@@ -16,8 +16,13 @@ impl Container {
 
 /// Signals container `id` under `root` without waiting for its lock.
 pub fn kill(root: &Path, id: &str, sig: libc::c_int, all: bool) -> Result<(), ContainerError> {
-    let (path, saved) = dir::peek(root, id)?;
-    signal(&saved, saved.status(super::dir::parked(&path)), sig, all)
+    let (path, saved) = statedir::peek(root, id)?;
+    signal(
+        &saved,
+        saved.status(super::statedir::parked(&path)),
+        sig,
+        all,
+    )
 }
 
 fn signal(

@@ -9,27 +9,26 @@ mod console;
 mod create;
 mod delete;
 mod devices;
-pub mod dir;
 mod error;
 mod exec;
 mod features;
-pub mod footprint;
 mod foreground;
 mod hooks;
 pub mod id;
 mod idmapped;
+mod idrange;
 mod images;
-pub mod init;
-mod init_config;
 mod kill;
 mod netdev;
 mod notify;
 mod owner;
+mod plan;
 mod resources;
 mod restore;
 mod run;
-pub mod saved;
 mod start;
+pub mod statedir;
+mod system;
 mod tenant;
 
 pub use crate::criu::rpc::CgroupMode;
@@ -48,8 +47,8 @@ pub use run::run;
 pub use tenant::TenantBuilder;
 
 use crate::spec::{State, Status};
-use dir::StateDir;
-use saved::Saved;
+use statedir::saved::Saved;
+use statedir::StateDir;
 use std::path::Path;
 
 /// A container whose state directory this process holds locked.
@@ -90,8 +89,8 @@ pub fn list(root: &Path) -> (Vec<State>, Vec<String>) {
     let mut states = Vec::new();
     let mut unreadable = Vec::new();
     for e in entries.flatten().filter(|e| e.path().is_dir()) {
-        match dir::load(&e.path()) {
-            Ok(saved) => states.push(saved.state(saved.status(dir::parked(&e.path())))),
+        match statedir::load(&e.path()) {
+            Ok(saved) => states.push(saved.state(saved.status(statedir::parked(&e.path())))),
             Err(_) if !e.path().exists() => {}
             Err(err) => unreadable.push(format!(
                 "load container {}: {}",
@@ -109,17 +108,17 @@ pub fn list(root: &Path) -> (Vec<State>, Vec<String>) {
 
 /// The pids in container `id`'s cgroup, read without waiting for its lock.
 pub fn pids(root: &Path, id: &str) -> Result<Vec<libc::pid_t>, ContainerError> {
-    Ok(dir::peek(root, id)?.1.cgroup.pids()?)
+    Ok(statedir::peek(root, id)?.1.cgroup.pids()?)
 }
 
 /// `ps ARGS` of the host, cut down to container `id`'s processes.
 pub fn ps_table(root: &Path, id: &str, args: &[String]) -> Result<String, ContainerError> {
     let pids = pids(root, id)?;
-    crate::process::ps::table(args, &pids).map_err(|e| ContainerError::Config(e.to_string()))
+    crate::process::ps::table(args, &pids).map_err(ContainerError::Ps)
 }
 
 /// The state of one container, read without waiting for its lock.
 pub fn state(root: &Path, id: &str) -> Result<State, ContainerError> {
-    let (path, saved) = dir::peek(root, id)?;
-    Ok(saved.state(saved.status(dir::parked(&path))))
+    let (path, saved) = statedir::peek(root, id)?;
+    Ok(saved.state(saved.status(statedir::parked(&path))))
 }

@@ -5,6 +5,7 @@
 //! device returns to the host and a virtual one is destroyed.
 
 use super::ContainerError;
+use crate::spec::FieldError;
 use crate::sys::netlink::{enter_net, if_index, route_socket};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -36,7 +37,7 @@ pub fn move_all(
     for (name, attrs) in devices {
         let new = attrs.get("name").map_or(name, |n| n);
         move_one(name, new, pid)
-            .map_err(|e| ContainerError::Config(format!("linux.netDevices[{name:?}]: {e}")))?;
+            .map_err(|e| FieldError::new(format!("linux.netDevices[{name:?}]"), e))?;
         crate::log::debug(|| format!("network device {name} moved in as {new}"));
     }
     Ok(())

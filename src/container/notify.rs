@@ -2,7 +2,7 @@
 //! dir (bind-mounted at /run/notify); `start` passes its READY on to the caller's socket with
 //! MAINPID, so systemd or podman watch the container instead of the short-lived runtime.
 
-use super::{dir::StateDir, ContainerError};
+use super::{statedir::StateDir, ContainerError};
 use crate::spec::{Mount, Spec};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};

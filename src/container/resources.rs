@@ -1,6 +1,6 @@
 //! A running container's cgroup: pause, resume, update, and the events `husk events` reports.
 
-use super::{dir, Container, ContainerError};
+use super::{statedir, Container, ContainerError};
 use crate::spec::{Resources, Status};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -41,8 +41,9 @@ impl Container {
         if let (Some(true), Some(limit)) = (check, limit.filter(|l| *l > 0)) {
             let usage = cgroup.memory_usage();
             if usage > limit as u64 {
-                return Err(ContainerError::Config(format!(
-                    "linux.resources.memory.limit: {limit} is below the current usage {usage} (checkBeforeUpdate)"
+                return Err(ContainerError::Field(crate::spec::FieldError::new(
+                    "linux.resources.memory.limit",
+                    format!("{limit} is below the current usage {usage} (checkBeforeUpdate)"),
                 )));
             }
         }
@@ -69,7 +70,7 @@ pub fn events(
     interval: Option<Duration>,
     mut emit: impl FnMut(&str),
 ) -> Result<(), ContainerError> {
-    let (path, saved) = dir::peek(root, id)?;
+    let (path, saved) = statedir::peek(root, id)?;
     // A valid id has no character JSON would escape.
     let quoted = format!("\"{id}\"");
     let stats = || {
@@ -78,7 +79,7 @@ pub fn events(
             saved.cgroup.stats_json()
         )
     };
-    if saved.status(super::dir::parked(&path)) == Status::Stopped {
+    if saved.status(super::statedir::parked(&path)) == Status::Stopped {
         return Err(ContainerError::NotRunning(id.into()));
     }
     let Some(interval) = interval else {

@@ -3,9 +3,10 @@
 //! processes back instead of husk's init; any failure takes all of it away again.
 
 use super::checkpoint::{external_key, DESCRIPTORS};
-use super::create::{place, prepare, write_pid_file, Undo};
+use super::create::{place, write_pid_file, Undo};
 use super::images::{self, CriuOptions, Images};
-use super::saved::{proc_start, Saved};
+use super::plan::Plan;
+use super::statedir::saved::{proc_start, Saved};
 use super::{console, foreground, hooks, Container, ContainerError, CreateOptions};
 use crate::criu::rpc::{Kind, Opts, Request};
 use crate::criu::Swrk;
@@ -29,7 +30,12 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
     let binary = opts.criu.binary()?;
     let images = Images::open(&opts.criu, false, "restore.log")?;
     let stdio = descriptors(&opts.criu.image_path)?;
-    let (bundle, spec, placement) = prepare(&opts.create)?;
+    let Plan {
+        bundle,
+        spec,
+        placement,
+        ..
+    } = Plan::make(&opts.create)?;
     let terminal = spec.process.as_ref().is_some_and(|p| p.terminal);
     let console = console::socket(terminal, opts.create.console_socket.as_deref(), None)?;
     let namespaces = External::open(&spec)?;
@@ -85,10 +91,8 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
     drop(root);
     saved.pid = resp.restored_pid.unwrap_or(0);
     saved.start_time = proc_start(saved.pid).map(|(_, t)| t).ok_or_else(|| {
-        ContainerError::Config(format!(
-            "criu reported restored pid {}, which is not running",
-            saved.pid
-        ))
+        let what = format!("reported restored pid {}, which is not running", saved.pid);
+        ContainerError::Criu(crate::criu::CriuError::Protocol(what), None)
     })?;
     dir.save(&saved)?;
     if let Some(p) = &opts.create.pid_file {

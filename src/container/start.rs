@@ -79,7 +79,7 @@ impl Container {
     /// its error. The fifo's end alone says nothing: execve and death both close it.
     fn outcome(&self, said: &[u8]) -> Result<(), ContainerError> {
         let error = |text: &[u8]| {
-            Err(ContainerError::Config(
+            Err(ContainerError::Init(
                 String::from_utf8_lossy(text).into_owned(),
             ))
         };

@@ -2,10 +2,10 @@
 //! core of `husk exec`. In the foreground the tenant is waited for (its terminal relayed);
 //! detached, it is left running once it has exec'd.
 
-use super::init_config::{Launch, TenantConfig};
-use super::saved::Saved;
+use super::statedir::saved::Saved;
 use super::{affinity, bootstrap, console, foreground, Container, ContainerError};
-use crate::process::spawn::Child;
+use crate::init::config::{Launch, TenantConfig};
+use crate::launch::spawn::Child;
 use crate::spec::{Process, Status};
 use crate::sys::{fd, signal, wait};
 use std::os::fd::OwnedFd;
@@ -43,7 +43,7 @@ impl TenantBuilder {
     }
 
     /// The husk binary that starts the tenant; by default the running program, which will do
-    /// only when it is husk (its `main` must hand the init socket to `container::init::run`).
+    /// only when it is husk (its `main` must hand the init socket to `husk::init::run`).
     pub fn binary(mut self, path: impl AsRef<Path>) -> Self {
         self.binary = path.as_ref().into();
         self
@@ -136,7 +136,9 @@ impl TenantBuilder {
             Some(sub) => saved.cgroup.sub(sub)?.add(child.first)?,
             None => saved.cgroup.add(child.first)?,
         }
-        let linux = saved.config.linux.clone().unwrap_or_default();
+        let mut linux = saved.config.linux.clone().unwrap_or_default();
+        let filter = super::plan::compile(linux.seccomp.as_ref())
+            .map_err(|e| e.in_file(&saved.bundle.join("config.json")))?;
         let pid = child.bootstrap(
             &bootstrap::join(saved.pid, &linux, self.process.oom_score_adj),
             None,
@@ -148,15 +150,18 @@ impl TenantBuilder {
             return Err(ContainerError::NotRunning(saved.id));
         }
         let state = saved.state(Status::Running);
-        let seccomp = linux.seccomp.clone();
+        // The tenant installs the compiled filter and never reads the profile or the resources.
+        let seccomp = linux.seccomp.take();
+        linux.resources = None;
         let tenant = TenantConfig {
             process: self.process.clone(),
             linux,
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
+            filter: filter.is_some(),
             rootless_euid: !crate::sys::ids::is_root(),
         };
-        child.hand_over(&Launch::Tenant(Box::new(tenant)), |fd| {
+        child.hand_over(&Launch::Tenant(Box::new(tenant)), filter.as_ref(), |fd| {
             super::create::hand_listener(seccomp.as_ref(), pid, &state, fd)
         })?;
         undo.0 = None;

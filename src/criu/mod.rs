@@ -27,6 +27,8 @@ pub enum CriuError {
     Notify(String, String),
     /// The exchange broke off or made no sense.
     Protocol(String),
+    /// Features the host's CRIU or kernel lacks, each with what needs it.
+    Missing(String),
 }
 
 impl fmt::Display for CriuError {
@@ -38,6 +40,7 @@ impl fmt::Display for CriuError {
             }
             CriuError::Notify(script, why) => write!(f, "criu notification {script}: {why}"),
             CriuError::Protocol(what) => write!(f, "criu: {what}"),
+            CriuError::Missing(what) => write!(f, "criu is missing features: {what}"),
         }
     }
 }

@@ -44,6 +44,14 @@ impl ProcessError {
         }
     }
 
+    /// A refusal found while checking the config, as the config's error.
+    pub fn into_field(self) -> crate::spec::FieldError {
+        match self {
+            ProcessError::Invalid { field, reason } => crate::spec::FieldError::new(field, reason),
+            other => crate::spec::FieldError::new("", other.to_string()),
+        }
+    }
+
     /// True when the program to run does not exist, so the caller can exit 127 like a shell.
     pub fn is_not_found(&self) -> bool {
         match self {
@@ -64,7 +72,7 @@ impl fmt::Display for ProcessError {
                 field,
                 action,
                 source,
-            } => write!(f, "{field}: {action}: {}", errno_text(source)),
+            } => write!(f, "{field}: {action}: {}", crate::log::errno_text(source)),
             ProcessError::NotFound { program } => {
                 write!(f, "exec: {program:?}: executable file not found in $PATH")
             }
@@ -74,7 +82,7 @@ impl fmt::Display for ProcessError {
                 write!(
                     f,
                     "exec: {program:?}: stat {program}: {}",
-                    errno_text(source)
+                    crate::log::errno_text(source)
                 )
             }
             ProcessError::NotExecutable { program } => {
@@ -85,7 +93,7 @@ impl fmt::Display for ProcessError {
                 write!(
                     f,
                     "exec {path}: {}",
-                    errno_text(source).to_ascii_lowercase()
+                    crate::log::errno_text(source).to_ascii_lowercase()
                 )
             }
         }
@@ -100,16 +108,6 @@ impl std::error::Error for ProcessError {
             | ProcessError::Exec { source, .. } => Some(source),
             _ => None,
         }
-    }
-}
-
-/// The strerror text alone: io::Error's Display appends " (os error N)", which users of runc's
-/// messages do not expect.
-fn errno_text(err: &io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error ") {
-        Some(end) => text[..end].to_string(),
-        None => text,
     }
 }
 

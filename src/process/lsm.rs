@@ -5,7 +5,7 @@
 
 use super::error::ProcessError;
 use crate::procfs::handle::Proc;
-use crate::spec::Process;
+use crate::spec::{FieldError, Process};
 use crate::sys::fs;
 use std::io::{self, Write};
 use std::path::Path;
@@ -40,29 +40,30 @@ fn apparmor_profile_loaded(profile: &str) -> bool {
 
 /// Refuses a profile or label this host cannot apply, before anything is made; the
 /// disabled-LSM texts are runc's.
-pub fn check(process: &Process, mount_label: &Option<String>) -> Result<(), String> {
+pub fn check(process: &Process, mount_label: &Option<String>) -> Result<(), FieldError> {
+    // runc's texts name no field; callers match them whole.
+    let runc = |text: &str| Err(FieldError::new("", text));
     if let Some(profile) = set(&process.apparmor_profile) {
         if !apparmor_enabled() {
-            return Err(
-                "apparmor profile is specified in config, but apparmor is disabled or not supported"
-                    .into(),
+            return runc(
+                "apparmor profile is specified in config, but apparmor is disabled or not supported",
             );
         }
         if !apparmor_profile_loaded(profile) {
-            return Err(format!(
-                "process.apparmorProfile: AppArmor profile {profile:?} is not loaded"
+            return Err(FieldError::new(
+                "process.apparmorProfile",
+                format!("AppArmor profile {profile:?} is not loaded"),
             ));
         }
     }
     if set(&process.selinux_label).is_some() && !selinux_enabled() {
-        return Err(
-            "selinux label is specified in config, but selinux is disabled or not supported".into(),
+        return runc(
+            "selinux label is specified in config, but selinux is disabled or not supported",
         );
     }
     if set(mount_label).is_some() && !selinux_enabled() {
-        return Err(
-            "selinux mount label is specified in config, but selinux is disabled or not supported"
-                .into(),
+        return runc(
+            "selinux mount label is specified in config, but selinux is disabled or not supported",
         );
     }
     Ok(())
@@ -123,30 +124,29 @@ mod tests {
         assert!(!selinux_enabled(), "SELinux is enabled here");
         let none = None;
         let apparmor = |profile| check(&process(Some(profile), None), &none);
+        let text = |r: Result<(), FieldError>| r.unwrap_err().to_string();
         match apparmor_enabled() {
             true => {
                 assert_eq!(apparmor("unconfined"), Ok(()));
                 assert_eq!(
-                    apparmor("husk-not-loaded").unwrap_err(),
+                    text(apparmor("husk-not-loaded")),
                     "process.apparmorProfile: AppArmor profile \"husk-not-loaded\" is not loaded"
                 );
             }
             false => assert_eq!(
-                apparmor("docker-default").unwrap_err(),
+                text(apparmor("docker-default")),
                 "apparmor profile is specified in config, but apparmor is disabled or not supported"
             ),
         }
         assert_eq!(
-            check(
+            text(check(
                 &process(None, Some("system_u:system_r:container_t:s0")),
                 &none
-            )
-            .unwrap_err(),
+            )),
             "selinux label is specified in config, but selinux is disabled or not supported"
         );
         let label = Some("system_u:object_r:container_file_t:s0".to_string());
-        assert!(check(&process(None, None), &label)
-            .unwrap_err()
+        assert!(text(check(&process(None, None), &label))
             .starts_with("selinux mount label is specified"));
         assert_eq!(
             check(&process(Some(""), Some("")), &Some(String::new())),

@@ -1,8 +1,7 @@
-//! Processes: starting the container's init from the runtime, the channel to it, hooks, and
-//! the credentials and limits the container's process gets before execve.
+//! The container's processes from the inside: the credentials, limits and fds a process
+//! gets before execve, and the hooks the runtime runs around them.
 
 pub mod caps;
-pub mod channel;
 pub mod console;
 pub mod cpulist;
 pub mod cwd;
@@ -11,7 +10,6 @@ pub mod error;
 pub mod exec;
 pub mod fds;
 pub mod hooks;
-pub mod idmap;
 pub mod keyring;
 pub mod lookpath;
 pub mod lsm;
@@ -20,8 +18,6 @@ pub mod personality;
 pub mod ps;
 pub mod rlimits;
 pub mod sched;
-pub mod sealed_exe;
 pub mod setup;
-pub mod spawn;
 pub mod user;
 pub mod validate;

@@ -3,18 +3,21 @@
 
 use super::error::ProcessError;
 use super::{personality, rlimits};
-use crate::spec::{Personality, Process};
+use crate::spec::{FieldError, Personality, Process};
 
 /// What needs husk's own tables (rlimit names); the shape of `process` (args,
 /// cwd, env) is `spec::validate`'s.
-pub fn validate(process: &Process) -> Result<(), ProcessError> {
-    rlimits::validate(&process.rlimits)?;
-    super::sched::validate(process)
+pub fn validate(process: &Process) -> Result<(), FieldError> {
+    rlimits::validate(&process.rlimits)
+        .and_then(|()| super::sched::validate(process))
+        .map_err(ProcessError::into_field)
 }
 
 /// `linux.personality` lives outside `process` in the config, hence its own entry point.
-pub fn validate_personality(personality: &Personality) -> Result<(), ProcessError> {
-    personality::domain(personality).map(drop)
+pub fn validate_personality(personality: &Personality) -> Result<(), FieldError> {
+    personality::domain(personality)
+        .map(drop)
+        .map_err(ProcessError::into_field)
 }
 
 #[cfg(test)]

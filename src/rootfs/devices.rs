@@ -37,6 +37,18 @@ struct DeviceNode {
     gid: u32,
 }
 
+/// /dev is the host's (a bind mount): husk makes no nodes in it, and its /dev/null is the
+/// host's own.
+pub fn dev_is_bind(mounts: &[Mount]) -> bool {
+    mounts
+        .iter()
+        .find(|m| resolve::clean(&m.destination) == Path::new("dev"))
+        .is_some_and(|m| {
+            m.kind.as_deref() == Some("bind")
+                || m.options.iter().any(|o| o == "bind" || o == "rbind")
+        })
+}
+
 pub struct Devices<'a> {
     pub root: &'a Root,
     pub proc: &'a Proc,
@@ -53,11 +65,7 @@ impl Devices<'_> {
                 .iter()
                 .find(|m| resolve::clean(&m.destination) == Path::new(p))
         };
-        let dev_is_bind = at("dev").is_some_and(|m| {
-            m.kind.as_deref() == Some("bind")
-                || m.options.iter().any(|o| o == "bind" || o == "rbind")
-        });
-        if dev_is_bind {
+        if dev_is_bind(mounts) {
             return Ok(());
         }
         for node in nodes(devices)? {

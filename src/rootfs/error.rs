@@ -44,18 +44,9 @@ impl RootfsError {
 impl fmt::Display for RootfsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.cause {
-            Cause::Os(e) => write!(f, "{}: {}", self.context, strip_code(e)),
+            Cause::Os(e) => write!(f, "{}: {}", self.context, crate::log::errno_text(e)),
             Cause::Refused(why) => write!(f, "{}: {}", self.context, why),
         }
-    }
-}
-
-/// io::Error's Display appends " (os error N)"; one plain line reads better in runc-style logs.
-fn strip_code(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
     }
 }
 

@@ -6,6 +6,7 @@ mod cgroup;
 mod copytree;
 mod copyup;
 mod devices;
+mod devnull;
 mod error;
 mod masked;
 mod mounter;
@@ -53,6 +54,7 @@ pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<OwnedFd>) -> Result<(), Ro
         std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
     let flags = propagation::configured(linux.and_then(|l| l.rootfs_propagation.as_deref()))?;
     propagation::prepare_root(flags, &rootfs)?;
+    let (mounts, trees) = idmapped_root(&spec.mounts, trees, &rootfs)?;
     let proc = Proc::open().context(|| "open /proc")?;
     // Opened only after the self-bind, so every lookup lands on the mount that becomes `/`.
     let root =
@@ -63,13 +65,33 @@ pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<OwnedFd>) -> Result<(), Ro
         proc: &proc,
         ns,
     };
-    mounter.mount_all(&spec.mounts, trees)?;
+    mounter.mount_all(mounts, trees)?;
     let devices = devices::Devices {
         root: &root,
         proc: &proc,
         userns: ns.user,
     };
     devices.setup(&spec.mounts, linux.map_or(&[][..], |l| &l.devices))
+}
+
+/// A first entry that binds an idmapped tree on `/` (a system container's rootfs) goes over
+/// the rootfs before anything is resolved in it, so every later mount lands on the mapped view.
+fn idmapped_root<'a>(
+    mounts: &'a [crate::spec::Mount],
+    mut trees: Vec<OwnedFd>,
+    rootfs: &Path,
+) -> Result<(&'a [crate::spec::Mount], Vec<OwnedFd>), RootfsError> {
+    let first = mounts.first();
+    if !first.is_some_and(|m| m.destination == Path::new("/") && m.idmap().is_some()) {
+        return Ok((mounts, trees));
+    }
+    let tree = trees.remove(0);
+    let target = crate::sys::fs::openat(None, rootfs, libc::O_PATH | libc::O_DIRECTORY, 0)
+        .context(|| format!("open rootfs {}", rootfs.display()))?;
+    use std::os::fd::AsFd;
+    crate::sys::mount::move_mount(tree.as_fd(), target.as_fd())
+        .context(|| format!("mount the idmapped rootfs on {}", rootfs.display()))?;
+    Ok((&mounts[1..], trees))
 }
 
 /// Makes `rootfs` the process's `/` with pivot_root, or with MS_MOVE and chroot for `no_pivot`.
@@ -101,10 +123,14 @@ pub fn console(pty: std::os::fd::BorrowedFd) -> Result<(), RootfsError> {
     .context(|| "bind the pty onto /dev/console")
 }
 
-/// After pivot: a read-only /dev, rootfsPropagation, sysctls, read-only and masked paths, a
-/// read-only root. Sysctls go first because readonlyPaths usually include /proc/sys.
+/// After pivot: stdio off the host's /dev/null, a read-only /dev, rootfsPropagation,
+/// sysctls, read-only and masked paths, a read-only root. Sysctls go first because
+/// readonlyPaths usually include /proc/sys.
 pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
     let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
+    if !devices::dev_is_bind(&spec.mounts) {
+        devnull::reopen()?;
+    }
     let dev = spec.mounts.iter().rfind(|m| is_dev(&m.destination));
     if dev.is_some_and(|m| options::parse(&m.options).flags & libc::MS_RDONLY != 0) {
         readonly::mount_at(&root, Path::new("/dev"))?;

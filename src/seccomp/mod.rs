@@ -10,9 +10,8 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-use crate::spec::{Seccomp, SyscallArg};
+use crate::spec::{FieldError, Seccomp, SyscallArg};
 pub use crate::sys::seccomp::Program;
-use std::fmt;
 
 /// The actions, operators and filter flags `compile` takes, sorted as runc's `features`
 /// lists them (the flags in runc's order).
@@ -46,26 +45,8 @@ pub const FLAGS: &[&str] = &[
 /// The kernel's limit on a filter's length (BPF_MAXINSNS).
 const MAX_INSNS: usize = 4096;
 
-#[derive(Debug)]
-pub struct SeccompError {
-    /// The config.json field path, e.g. "linux.seccomp.syscalls[2].action".
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for SeccompError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
-
-impl std::error::Error for SeccompError {}
-
-fn fail(field: impl Into<String>, message: impl Into<String>) -> SeccompError {
-    SeccompError {
-        field: field.into(),
-        message: message.into(),
-    }
+fn fail(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+    FieldError::new(field, reason)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,7 +79,7 @@ struct Rule {
 }
 
 /// Builds the filter for `s`. Syscall names no covered ABI knows are skipped, as runc does.
-pub fn compile(s: &Seccomp) -> Result<Program, SeccompError> {
+pub fn compile(s: &Seccomp) -> Result<Program, FieldError> {
     let default = action(&s.default_action, s.default_errno_ret)
         .map_err(|m| fail("linux.seccomp.defaultAction", m))?;
     if default == libc::SECCOMP_RET_USER_NOTIF {
@@ -240,7 +221,7 @@ fn split(conds: Vec<Cond>) -> Vec<Vec<Cond>> {
 /// The native ABI always, and each listed one this build can filter, in the order of
 /// `arch::SUPPORTED`; the kernel never presents the others on this machine, so they are left
 /// to the bad-arch action.
-fn arches(names: &[String]) -> Result<Vec<arch::Arch>, SeccompError> {
+fn arches(names: &[String]) -> Result<Vec<arch::Arch>, FieldError> {
     if let Some(i) = names
         .iter()
         .position(|n| !arch::KNOWN.contains(&n.as_str()))
@@ -260,7 +241,7 @@ fn arches(names: &[String]) -> Result<Vec<arch::Arch>, SeccompError> {
 
 /// The configured flags the kernel knows (others are dropped, as with an older libseccomp),
 /// plus a listener for NOTIFY rules; TSYNC then needs TSYNC_ESRCH to be allowed with it.
-fn flags(names: &[String], notify: bool) -> Result<u32, SeccompError> {
+fn flags(names: &[String], notify: bool) -> Result<u32, FieldError> {
     let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32;
     let mut bits = if notify { listener } else { 0 };
     for (i, name) in names.iter().enumerate() {

@@ -388,3 +388,26 @@ fn calls_newer_than_the_profile_get_enosys() {
     let p = compile(&s).unwrap().insns;
     assert_eq!(run(&p, X86_64, top + 1, [0; 6]), libc::SECCOMP_RET_LOG);
 }
+
+#[test]
+fn a_program_crosses_the_init_socket_unchanged() {
+    let mut p = profile(
+        "SCMP_ACT_ERRNO",
+        vec![rule(
+            &["getpid"],
+            "SCMP_ACT_NOTIFY",
+            vec![arg(0, "SCMP_CMP_GT", 1 << 40, 0)],
+        )],
+    );
+    p.listener_path = Some("/run/agent.sock".into());
+    let program = compile(&p).unwrap();
+    let back = Program::from_wire(&program.to_wire()).unwrap();
+    assert_eq!(back.flags, program.flags);
+    assert!(back.has_listener());
+    let words = |p: &Program| -> Vec<(u16, u8, u8, u32)> {
+        p.insns.iter().map(|i| (i.code, i.jt, i.jf, i.k)).collect()
+    };
+    assert_eq!(words(&back), words(&program));
+    assert!(Program::from_wire(&program.to_wire()[..9]).is_none());
+    assert!(Program::from_wire(&[1, 2]).is_none());
+}

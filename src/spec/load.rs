@@ -24,6 +24,38 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
+/// A value of the config that husk refuses, found where the file is out of view: the JSON
+/// field path and why. `in_file` names the file once it is known again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn in_file(self, path: &Path) -> SpecError {
+        SpecError::Field(path.to_path_buf(), self.field, self.reason)
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.field.is_empty() {
+            true => f.write_str(&self.reason),
+            false => write!(f, "{}: {}", self.field, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
+
 /// The largest config.json husk reads: above any real config (runc is known to take 100 MB),
 /// below what would exhaust a small host's memory in the copies create makes of it.
 pub const MAX_CONFIG: u64 = 128 << 20;

@@ -6,7 +6,8 @@ use std::io;
 use std::os::fd::RawFd;
 use std::ptr;
 
-/// Marks every descriptor from `first` upwards close-on-exec in one call (Linux 5.11+).
+/// Marks every descriptor from `first` upwards close-on-exec: in one call where the kernel
+/// has CLOSE_RANGE_CLOEXEC (5.11+), else one by one from /proc/self/fd.
 pub fn cloexec_from(first: u32) -> io::Result<()> {
     // SAFETY: close_range only changes descriptor flags; integer arguments only.
     let rc = unsafe {
@@ -17,8 +18,26 @@ pub fn cloexec_from(first: u32) -> io::Result<()> {
             libc::CLOSE_RANGE_CLOEXEC,
         )
     };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENOSYS) | Some(libc::EINVAL) => cloexec_each_from(first),
+        _ => Err(e),
+    }
+}
+
+fn cloexec_each_from(first: u32) -> io::Result<()> {
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|fd| u32::try_from(*fd).is_ok_and(|fd| fd >= first))
+        .collect();
+    for fd in fds {
+        match set_cloexec(fd) {
+            Err(e) if e.raw_os_error() == Some(libc::EBADF) => {}
+            result => result?,
+        }
     }
     Ok(())
 }

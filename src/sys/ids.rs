@@ -17,9 +17,30 @@ pub fn is_root() -> bool {
     effective_uid() == 0
 }
 
+/// Whether this process is in a user namespace other than the initial one, whose uid_map
+/// alone maps every id onto itself.
+pub fn in_user_namespace() -> bool {
+    let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    !map.split_whitespace().eq(["0", "0", "4294967295"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_test_runs_in_the_initial_user_namespace_and_a_child_of_unshare_does_not() {
+        assert!(!in_user_namespace());
+        let out = std::process::Command::new("unshare")
+            .args(["--user", "cat", "/proc/self/uid_map"])
+            .output()
+            .expect("unshare");
+        let map = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !map.split_whitespace().eq(["0", "0", "4294967295"]),
+            "{map}"
+        );
+    }
 
     #[test]
     fn ids_match_proc_status() {

@@ -15,6 +15,40 @@ impl Program {
     pub fn has_listener(&self) -> bool {
         u64::from(self.flags) & libc::SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
     }
+
+    /// The program as bytes for the init socket: the flags, then each instruction's code,
+    /// jt, jf and k, native endian (both ends are the same binary on the same host).
+    pub fn to_wire(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + 8 * self.insns.len());
+        out.extend_from_slice(&self.flags.to_ne_bytes());
+        for i in &self.insns {
+            out.extend_from_slice(&i.code.to_ne_bytes());
+            out.extend_from_slice(&[i.jt, i.jf]);
+            out.extend_from_slice(&i.k.to_ne_bytes());
+        }
+        out
+    }
+
+    /// The program `to_wire` encoded; None for a body of another shape.
+    pub fn from_wire(body: &[u8]) -> Option<Program> {
+        let (flags, insns) = body.split_first_chunk::<4>()?;
+        if insns.len() % 8 != 0 {
+            return None;
+        }
+        let insns = insns
+            .chunks_exact(8)
+            .map(|c| libc::sock_filter {
+                code: u16::from_ne_bytes([c[0], c[1]]),
+                jt: c[2],
+                jf: c[3],
+                k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
+            })
+            .collect();
+        Some(Program {
+            insns,
+            flags: u32::from_ne_bytes(*flags),
+        })
+    }
 }
 
 /// Installs `program` on the calling thread (all threads with TSYNC) and returns the

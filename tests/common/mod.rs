@@ -425,15 +425,23 @@ impl Bundle {
     }
 
     fn with_copy(cp_flags: &[&str]) -> Bundle {
+        Bundle::copy_of(&base_rootfs(), cp_flags)
+    }
+
+    /// A real copy of another rootfs (a system container's Debian, say).
+    pub fn writable_of(base: &Path) -> Bundle {
+        Bundle::copy_of(base, &["-a"])
+    }
+
+    fn copy_of(base: &Path, cp_flags: &[&str]) -> Bundle {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let base = base_rootfs();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = scratch_dir().join(format!("b-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("create bundle dir");
         let status = Command::new("cp")
             .args(cp_flags)
-            .arg(&base)
+            .arg(base)
             .arg(dir.join("rootfs"))
             .status()
             .expect("run cp");

@@ -68,6 +68,9 @@ expect_in() {
 
 section() { printf '\n=== %s\n' "$*"; }
 
+# Whether the guest booted with cgroup v2 alone (else systemd's v1 hybrid layout).
+unified() { [ -e /sys/fs/cgroup/cgroup.controllers ]; }
+
 totals() {
     section "totals"
     local f

@@ -155,17 +155,20 @@ impl Bus {
         Ok(bus)
     }
 
-    /// EXTERNAL: the kernel vouches for the uid the socket was opened with.
+    /// EXTERNAL without an identity: the bus takes the uid the kernel gives for the socket.
+    /// Sending our euid instead would fail in a user namespace (a rootless engine's), where
+    /// euid 0 is another uid outside. The bus asks for the empty identity with an empty DATA
+    /// challenge, answered in advance.
     fn authenticate(&mut self) -> Result<(), BusError> {
-        let uid = crate::sys::ids::effective_uid().to_string();
-        let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
-        self.sock
-            .write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
+        self.sock.write_all(b"\0AUTH EXTERNAL\r\nDATA\r\n")?;
         let mut line = Vec::new();
         let mut byte = [0u8];
-        while !line.ends_with(b"\r\n") && line.len() < 512 {
-            self.sock.read_exact(&mut byte)?;
-            line.push(byte[0]);
+        while line.is_empty() || line == b"DATA\r\n" {
+            line.clear();
+            while !line.ends_with(b"\r\n") && line.len() < 512 {
+                self.sock.read_exact(&mut byte)?;
+                line.push(byte[0]);
+            }
         }
         let line = String::from_utf8_lossy(&line).trim_end().to_string();
         if !line.starts_with("OK ") {

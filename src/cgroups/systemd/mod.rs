@@ -3,6 +3,7 @@
 //! runc's driver makes it; husk then writes the cgroup files as the cgroupfs driver does.
 
 mod bus;
+mod gvariant;
 mod props;
 #[cfg(test)]
 mod testbus;
@@ -15,6 +16,7 @@ use crate::spec::DeviceRule;
 use bus::{string_body, Bus};
 use props::{Property, Value};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use wire::{Call, Message, Writer};
 
 const SYSTEMD: &str = "org.freedesktop.systemd1";
@@ -37,16 +39,25 @@ pub struct Scope {
     pub unit: Unit,
     pub slice: String,
     pub id: String,
+    /// The config's `org.systemd.property.*` annotations, set after all others as runc does.
+    pub annotated: Vec<(String, Value)>,
 }
 
 impl Scope {
-    /// `cgroups_path` as `slice:prefix:name`, with runc's defaults for empty parts.
-    pub fn locate(cgroups_path: Option<&str>, id: &str, user: bool) -> Result<Scope, CgroupError> {
+    /// `cgroups_path` as `slice:prefix:name`, with runc's defaults for empty parts, and the
+    /// unit properties of the config's annotations.
+    pub fn locate(
+        cgroups_path: Option<&str>,
+        id: &str,
+        user: bool,
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<Scope, CgroupError> {
         let (slice, name) = super::path::systemd_unit(cgroups_path, id)?;
         Ok(Scope {
             unit: Unit { name, user },
             slice,
             id: id.to_string(),
+            annotated: props::from_annotations(annotations)?,
         })
     }
 
@@ -66,7 +77,7 @@ impl Scope {
         let mut body = Writer::default();
         body.str(&self.unit.name);
         body.str("replace");
-        props::write(&mut body, &props);
+        props::write(&mut body, &props, &self.annotated);
         body.array(8, |_| {});
         let call = manager("StartTransientUnit", "ssa(sv)a(sa(sv))");
         watch_jobs(&mut bus).map_err(|e| fail("watch jobs of", e))?;
@@ -149,7 +160,7 @@ impl Unit {
         let mut body = Writer::default();
         body.str(&self.name);
         body.u32(1);
-        props::write(&mut body, props);
+        props::write(&mut body, props, &[]);
         bus.call(&manager("SetUnitProperties", "sba(sv)"), &body.buf)
             .map(drop)
             .map_err(|e| self.error("set properties of", e))

@@ -2,15 +2,20 @@
 //! systemd's picture of the unit agrees with the cgroup files husk writes after it (systemd
 //! rewrites its files whenever it reloads a unit).
 
+use super::gvariant;
 use super::wire::Writer;
 use crate::cgroups::resources::Write;
+use crate::cgroups::CgroupError;
 use crate::spec::DeviceRule;
+use std::collections::BTreeMap;
 
+#[derive(Debug)]
 pub enum Value {
     Str(String),
     Strs(Vec<String>),
     Bool(bool),
-    U64(u64),
+    /// A number of the basic type named by its signature byte, in its bits.
+    Fixed(u8, u64),
     U32s(Vec<u32>),
     Bytes(Vec<u8>),
     /// DeviceAllow: (device, access) pairs.
@@ -19,13 +24,18 @@ pub enum Value {
 
 pub type Property = (&'static str, Value);
 
+const NUMBERS: [&str; 8] = ["y", "n", "q", "i", "u", "x", "t", "d"];
+
 impl Value {
-    fn signature(&self) -> &'static str {
+    pub fn signature(&self) -> &'static str {
         match self {
             Value::Str(_) => "s",
             Value::Strs(_) => "as",
             Value::Bool(_) => "b",
-            Value::U64(_) => "t",
+            Value::Fixed(sig, _) => NUMBERS
+                .into_iter()
+                .find(|s| s.as_bytes() == [*sig])
+                .unwrap_or("i"),
             Value::U32s(_) => "au",
             Value::Bytes(_) => "ay",
             Value::Pairs(_) => "a(ss)",
@@ -37,7 +47,15 @@ impl Value {
             Value::Str(s) => w.str(s),
             Value::Strs(v) => w.array(4, |w| v.iter().for_each(|s| w.str(s))),
             Value::Bool(b) => w.u32(*b as u32),
-            Value::U64(n) => w.u64(*n),
+            Value::Fixed(sig, bits) => {
+                let size = match sig {
+                    b'y' => 1,
+                    b'n' | b'q' => 2,
+                    b'i' | b'u' => 4,
+                    _ => 8,
+                };
+                w.fixed(size, *bits)
+            }
             Value::U32s(v) => w.array(4, |w| v.iter().for_each(|n| w.u32(*n))),
             Value::Bytes(v) => w.array(1, |w| v.iter().for_each(|b| w.byte(*b))),
             Value::Pairs(v) => w.array(8, |w| {
@@ -51,16 +69,64 @@ impl Value {
     }
 }
 
-/// Writes `props` as the a(sv) array systemd's unit calls take.
-pub fn write(w: &mut Writer, props: &[Property]) {
+/// Writes `props`, then `annotated`, as the a(sv) array systemd's unit calls take.
+pub fn write(w: &mut Writer, props: &[Property], annotated: &[(String, Value)]) {
+    let annotated = annotated.iter().map(|(n, v)| (n.as_str(), v));
     w.array(8, |w| {
-        for (name, value) in props {
+        for (name, value) in props.iter().map(|(n, v)| (*n, v)).chain(annotated) {
             w.open_struct();
             w.str(name);
             w.signature(value.signature());
             value.write(w);
         }
     });
+}
+
+/// The unit properties the config's `org.systemd.property.NAME` annotations set, with runc's
+/// rules: NAME is three or more ASCII letters, the value is GVariant text, and a NAME ending in
+/// a lowercase letter and `Sec` is a number of seconds that systemd takes as `...USec`.
+#[inline(never)]
+pub fn from_annotations(
+    annotations: &BTreeMap<String, String>,
+) -> Result<Vec<(String, Value)>, CgroupError> {
+    let mut props = Vec::new();
+    for (key, text) in annotations {
+        let Some(name) = key.strip_prefix("org.systemd.property.") else {
+            continue;
+        };
+        let bad = |why| CgroupError::Annotation(format!("annotation {key}={text}: {why}"));
+        if name.len() < 3 || !name.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(bad("the name is not three or more ASCII letters"));
+        }
+        let value = gvariant::parse(text).map_err(bad)?;
+        let prop = match name.strip_suffix("Sec") {
+            Some(base) if base.ends_with(|c: char| c.is_ascii_lowercase()) => {
+                let usec = microseconds(&value).ok_or_else(|| bad("not a number of seconds"))?;
+                (base.to_owned() + "USec", Value::Fixed(b't', usec))
+            }
+            _ => (name.to_string(), value),
+        };
+        props.push(prop);
+    }
+    Ok(props)
+}
+
+/// A number of seconds (any of GVariant's numbers, not below zero) in microseconds.
+fn microseconds(seconds: &Value) -> Option<u64> {
+    let &Value::Fixed(sig, bits) = seconds else {
+        return None;
+    };
+    let whole = match sig {
+        b'd' => {
+            // Past u64's range, `as` gives u64::MAX, as saturating_mul below: systemd's
+            // infinity.
+            let us = f64::from_bits(bits) * 1e6;
+            return (us >= 0.0).then_some(us as u64);
+        }
+        b'n' | b'i' | b'x' => u64::try_from(bits as i64).ok()?,
+        _ => bits,
+    };
+    Some(whole.saturating_mul(1_000_000))
 }
 
 /// The properties systemd has for the cgroup files of `writes` (the planned, already converted
@@ -107,7 +173,7 @@ pub fn from_writes(writes: &[Write]) -> Vec<Property> {
             _ => continue,
         };
         if let Some(n) = number(v) {
-            props.push((name, Value::U64(n)));
+            props.push((name, Value::Fixed(b't', n)));
         }
     }
     props.extend(cpu_quota(quota.and_then(number), period));
@@ -127,7 +193,7 @@ fn number(v: &str) -> Option<u64> {
 fn cpu_quota(quota: Option<u64>, period: Option<u64>) -> Vec<Property> {
     let mut props = Vec::new();
     if let Some(p) = period.filter(|p| *p > 0) {
-        props.push(("CPUQuotaPeriodUSec", Value::U64(p)));
+        props.push(("CPUQuotaPeriodUSec", Value::Fixed(b't', p)));
     }
     if let Some(q) = quota {
         let per_sec = match q {
@@ -135,7 +201,7 @@ fn cpu_quota(quota: Option<u64>, period: Option<u64>) -> Vec<Property> {
             q => (q * 1_000_000 / period.filter(|p| *p > 0).unwrap_or(100_000))
                 .next_multiple_of(10_000),
         };
-        props.push(("CPUQuotaPerSecUSec", Value::U64(per_sec)));
+        props.push(("CPUQuotaPerSecUSec", Value::Fixed(b't', per_sec)));
     }
     props
 }
@@ -242,7 +308,7 @@ mod tests {
             .into_iter()
             .map(|(n, v)| {
                 let shown = match v {
-                    Value::U64(n) => n.to_string(),
+                    Value::Fixed(_, n) => n.to_string(),
                     Value::Bytes(b) => format!("{b:?}"),
                     _ => "?".into(),
                 };
@@ -349,10 +415,99 @@ mod tests {
         }
     }
 
+    fn annotated(key: &str, text: &str) -> Result<String, String> {
+        let annotations = BTreeMap::from([(key.to_string(), text.to_string())]);
+        let props = from_annotations(&annotations).map_err(|e| e.to_string())?;
+        Ok(props
+            .iter()
+            .map(|(n, v)| format!("{n} {} {v:?}", v.signature()))
+            .collect())
+    }
+
+    #[test]
+    fn annotations_become_properties_with_runcs_rules() {
+        let key = |name: &str| format!("org.systemd.property.{name}");
+        let ok = |name: &str, text: &str, want: &str| {
+            assert_eq!(
+                annotated(&key(name), text).as_deref(),
+                Ok(want),
+                "{name}={text}"
+            );
+        };
+        ok(
+            "TimeoutStopUSec",
+            "uint64 123456789",
+            "TimeoutStopUSec t Fixed(116, 123456789)",
+        );
+        ok(
+            "CollectMode",
+            "'inactive-or-failed'",
+            r#"CollectMode s Str("inactive-or-failed")"#,
+        );
+        ok(
+            "TimeoutStopSec",
+            "456",
+            "TimeoutStopUSec t Fixed(116, 456000000)",
+        );
+        for ty in [
+            "byte", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+        ] {
+            ok(
+                "TimeoutStopSec",
+                &format!("{ty} 234"),
+                "TimeoutStopUSec t Fixed(116, 234000000)",
+            );
+        }
+        ok(
+            "TimeoutStopSec",
+            "234.789",
+            "TimeoutStopUSec t Fixed(116, 234789000)",
+        );
+        // Only a lowercase letter before "Sec" makes it seconds.
+        ok("FOOSec", "123", "FOOSec i Fixed(105, 123)");
+        ok("Sec", "123", "Sec i Fixed(105, 123)");
+        assert_eq!(annotated("some.other.annotation", "0"), Ok(String::new()));
+    }
+
+    #[test]
+    fn a_bad_annotation_is_named_with_why() {
+        let p = "org.systemd.property.";
+        for (name, text, why) in [
+            ("TimeoutStopSec", "false", "not a number of seconds"),
+            ("TimeoutStopSec", "'covfefe'", "not a number of seconds"),
+            ("TimeoutStopSec", "-1", "not a number of seconds"),
+            ("Xo", "1", "the name is not three or more ASCII letters"),
+            (
+                "Number1",
+                "1",
+                "the name is not three or more ASCII letters",
+            ),
+            ("ValidName", "invalid-value", gvariant::NOT_A_VALUE),
+        ] {
+            let want = format!("annotation {p}{name}={text}: {why}");
+            assert_eq!(annotated(&format!("{p}{name}"), text), Err(want));
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_in_their_own_size() {
+        let mut w = Writer::default();
+        let annotated = [
+            ("Ab".to_string(), Value::Fixed(b'q', 7)),
+            ("Cd".to_string(), Value::Fixed(b'x', -2i64 as u64)),
+        ];
+        write(&mut w, &[], &annotated);
+        // The entry at 8: "Ab\0" at 12, signature "q" at 15, the u16 at 18; the next at 24,
+        // its int64 padded to 40.
+        assert_eq!(&w.buf[15..20], &[1, b'q', 0, 7, 0]);
+        assert_eq!(&w.buf[24..40], b"\x02\0\0\0Cd\0\x01x\0\0\0\0\0\0\0");
+        assert_eq!(&w.buf[40..], &(-2i64).to_le_bytes());
+    }
+
     #[test]
     fn properties_are_an_array_of_name_and_variant() {
         let mut w = Writer::default();
-        write(&mut w, &[("Delegate", Value::Bool(true))]);
+        write(&mut w, &[("Delegate", Value::Bool(true))], &[]);
         // length 20, padding to 8, "Delegate\0" at 8, signature "b" at 21, the u32 at 24.
         assert_eq!(&w.buf[..4], &[20, 0, 0, 0]);
         assert_eq!(&w.buf[8..12], &[8, 0, 0, 0]);

@@ -48,13 +48,13 @@ impl Writer {
     }
 
     pub fn u32(&mut self, v: u32) {
-        self.pad(4);
-        self.buf.extend_from_slice(&v.to_le_bytes());
+        self.fixed(4, v.into());
     }
 
-    pub fn u64(&mut self, v: u64) {
-        self.pad(8);
-        self.buf.extend_from_slice(&v.to_le_bytes());
+    /// A number of `size` bytes (1, 2, 4 or 8), aligned to its size.
+    pub fn fixed(&mut self, size: usize, bits: u64) {
+        self.pad(size);
+        self.buf.extend_from_slice(&bits.to_le_bytes()[..size]);
     }
 
     /// A string or an object path.
@@ -320,7 +320,7 @@ mod tests {
         let mut w = Writer::default();
         w.array(8, |w| {
             w.open_struct();
-            w.u64(1);
+            w.fixed(8, 1);
         });
         assert_eq!(&w.buf[..4], &[8, 0, 0, 0], "the padding is not counted");
         assert_eq!(w.buf.len(), 16);

@@ -3,7 +3,7 @@
 //! never a crash or an allocation the stream does not back.
 #![no_main]
 
-use husk::process::channel::Channel;
+use husk::launch::channel::Channel;
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let chan = Channel(ours);
     while let Ok((kind, _)) = chan.recv() {
-        if kind == husk::process::channel::Frame::Config {
+        if kind == husk::launch::channel::Frame::Config {
             break;
         }
     }

@@ -3,7 +3,7 @@
 //! what parses to the same.
 #![no_main]
 
-use husk::container::{footprint::Footprint, saved::Saved};
+use husk::container::statedir::{footprint::Footprint, saved::Saved};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,6 +5,7 @@
 use super::channel::{Channel, ChannelError, Frame};
 use super::idmap;
 use crate::spec::IdMapping;
+use crate::sys::seccomp::Program;
 use crate::sys::{fd, spawn, wait};
 use nsexec::protocol::INITPIPE_ENV;
 use nsexec::BootstrapSpec;
@@ -77,12 +78,11 @@ impl Child {
         let sock_fd = 3 + preserve_fds;
         let fifo_fd = sock_fd + 1;
         let console_fd = fifo_fd + i32::from(fifo.is_some());
-        super::fds::close_stray_fds(preserve_fds).map_err(|e| {
-            SpawnError::Io(
-                "mark inherited fds close-on-exec",
-                io::Error::other(e.to_string()),
-            )
-        })?;
+        // The caller checked that 3..sock_fd are open fds it means to pass on.
+        u32::try_from(sock_fd)
+            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+            .and_then(crate::sys::exec::cloexec_from)
+            .map_err(|e| SpawnError::Io("mark inherited fds close-on-exec", e))?;
         let above =
             |f: &OwnedFd| fd::dup_above(f, console_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(
@@ -170,16 +170,17 @@ impl Child {
 
     /// Hands init its configuration and serves its requests until it is parked: `on_hooks`
     /// runs the prestart and createRuntime hooks when init reaches that point, and
-    /// `on_listener` takes a seccomp listener. `trees` (idmapped mounts) follow the
-    /// configuration.
+    /// `on_listener` takes a seccomp listener. The compiled `filter` and then `trees`
+    /// (idmapped mounts) follow the configuration.
     pub fn finish(
         &self,
         cfg: &impl serde::Serialize,
+        filter: Option<&Program>,
         trees: &[OwnedFd],
         mut on_hooks: impl FnMut() -> Result<(), String>,
         mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
     ) -> Result<(), SpawnError> {
-        self.chan.send_json(Frame::Config, cfg)?;
+        self.configure(cfg, filter)?;
         if !trees.is_empty() {
             let fds: Vec<RawFd> = trees.iter().map(|t| t.as_raw_fd()).collect();
             fd::send_fds(&self.chan.0, &fds, &[0])
@@ -210,9 +211,10 @@ impl Child {
     pub fn hand_over(
         &self,
         cfg: &impl serde::Serialize,
+        filter: Option<&Program>,
         mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
     ) -> Result<(), SpawnError> {
-        self.chan.send_json(Frame::Config, cfg)?;
+        self.configure(cfg, filter)?;
         loop {
             match self.chan.recv() {
                 Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -226,6 +228,20 @@ impl Child {
                 Ok((k, _)) => return Err(ChannelError::Unexpected(k).into()),
             }
         }
+    }
+
+    /// The configuration, and the seccomp program when there is one (the configuration says
+    /// so), so that the child only installs what the runtime checked and compiled.
+    fn configure(
+        &self,
+        cfg: &impl serde::Serialize,
+        filter: Option<&Program>,
+    ) -> Result<(), SpawnError> {
+        self.chan.send_json(Frame::Config, cfg)?;
+        if let Some(program) = filter {
+            self.chan.send(Frame::Filter, &program.to_wire())?;
+        }
+        Ok(())
     }
 
     /// The child waits for the runtime's word after a request: DONE, or the error's text.

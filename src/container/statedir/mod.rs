@@ -1,9 +1,12 @@
 //! A container's state directory under the root, and the lock that serialises commands on it.
 
-use super::footprint::Footprint;
-use super::saved::Saved;
+pub mod footprint;
+pub mod saved;
+
 use super::ContainerError;
 use crate::sys::fd;
+use footprint::Footprint;
+use saved::Saved;
 use std::fs::{self, DirBuilder, File};
 use std::io;
 use std::os::unix::fs::DirBuilderExt;

@@ -28,6 +28,8 @@ pub struct InitConfig {
     pub no_new_keyring: bool,
     /// The runtime runs without root: the process keeps its supplementary groups.
     pub rootless_euid: bool,
+    /// A `Filter` frame follows with linux.seccomp, compiled by the runtime.
+    pub filter: bool,
 }
 
 /// An extra process in a running container: its namespaces already hold the root filesystem,
@@ -35,9 +37,12 @@ pub struct InitConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TenantConfig {
     pub process: Process,
-    /// The container's `linux` section: a tenant shares init's personality, NUMA memory
-    /// policy and seccomp profile.
+    /// The container's `linux` section without its seccomp profile and resources: a tenant
+    /// shares init's personality and NUMA memory policy.
     pub linux: Linux,
+    /// A `Filter` frame follows with the container's seccomp program, which binds every
+    /// process in it.
+    pub filter: bool,
     pub preserve_fds: i32,
     pub console_fd: Option<RawFd>,
     pub rootless_euid: bool,

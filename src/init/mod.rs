@@ -2,16 +2,18 @@
 //! hooks, hostname, credentials, then parked on the exec fifo until `husk start`. A tenant
 //! (a process joining a running container) takes the same path with only the credentials.
 
-use super::init_config::{InitConfig, Launch, TenantConfig};
-use crate::process::channel::{Channel, ChannelError, Frame};
+pub mod config;
+
+use crate::launch::channel::{Channel, ChannelError, Frame};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError, Setting};
 use crate::process::setup::Filter;
 use crate::process::{console, exec, lsm, mempolicy, setup};
 use crate::rootfs::{self, RootfsError};
-use crate::seccomp::{self, SeccompError};
-use crate::spec::{Process, Seccomp, Spec, Status};
+use crate::seccomp::Program;
+use crate::spec::{Process, Spec, Status};
 use crate::sys::{fd, uts};
+use config::{InitConfig, Launch, TenantConfig};
 use std::convert::Infallible;
 use std::fmt;
 use std::fs::OpenOptions;
@@ -25,7 +27,6 @@ pub enum InitError {
     Rootfs(RootfsError),
     Hook(HookError),
     Process(ProcessError),
-    Seccomp(SeccompError),
     Io(&'static str, io::Error),
 }
 
@@ -36,7 +37,6 @@ impl fmt::Display for InitError {
             InitError::Rootfs(e) => e.fmt(f),
             InitError::Hook(e) => e.fmt(f),
             InitError::Process(e) => e.fmt(f),
-            InitError::Seccomp(e) => e.fmt(f),
             InitError::Io(what, e) => write!(f, "{what}: {e}"),
         }
     }
@@ -53,8 +53,7 @@ from_error!(
     Channel(ChannelError),
     Rootfs(RootfsError),
     Hook(HookError),
-    Process(ProcessError),
-    Seccomp(SeccompError)
+    Process(ProcessError)
 );
 
 /// Runs as the container's init or a tenant; never returns. Errors before `start` (and every
@@ -91,14 +90,35 @@ fn fail_early(e: io::Error) -> ! {
 
 fn launch(chan: &Channel, fifo: &mut Option<std::fs::File>) -> Result<Infallible, InitError> {
     match chan.expect_json(Frame::Config)? {
-        Launch::Init(cfg) => init(chan, *cfg, fifo),
-        Launch::Tenant(cfg) => tenant(chan, &cfg),
+        Launch::Init(cfg) => {
+            let program = filter(chan, cfg.filter)?;
+            init(chan, *cfg, program, fifo)
+        }
+        Launch::Tenant(cfg) => {
+            let program = filter(chan, cfg.filter)?;
+            tenant(chan, &cfg, program)
+        }
     }
+}
+
+/// The seccomp program the runtime compiled, when the config said one follows.
+fn filter(chan: &Channel, follows: bool) -> Result<Option<Program>, InitError> {
+    if !follows {
+        return Ok(None);
+    }
+    let body = chan.expect(Frame::Filter)?;
+    Program::from_wire(&body)
+        .map(Some)
+        .ok_or(InitError::Channel(ChannelError::Unexpected(Frame::Filter)))
 }
 
 /// Joining the container's mount namespace already made its root ours; the cwd is set from
 /// "/" so that a relative `process.cwd` cannot mean a host directory.
-fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
+fn tenant(
+    chan: &Channel,
+    cfg: &TenantConfig,
+    program: Option<Program>,
+) -> Result<Infallible, InitError> {
     std::env::set_current_dir("/")
         .map_err(|e| InitError::Io("chdir to the container's root", e))?;
     if let Some(sock) = cfg.console_fd {
@@ -106,7 +126,10 @@ fn tenant(chan: &Channel, cfg: &TenantConfig) -> Result<Infallible, InitError> {
     }
     mempolicy::apply(cfg.linux.memory_policy.as_ref())?;
     let mut hand = |fd| hand_listener(chan, fd);
-    let filter = compile(cfg.linux.seccomp.as_ref(), &mut hand)?;
+    let filter = program.map(|program| Filter {
+        program,
+        hand: &mut hand,
+    });
     let prepared = setup::prepare(
         &cfg.process,
         cfg.linux.personality.as_ref(),
@@ -123,14 +146,6 @@ fn terminal(sock: RawFd, process: &Process) -> Result<OwnedFd, InitError> {
     Ok(console::allocate(sock, process.console_size)?)
 }
 
-fn compile<'a>(
-    config: Option<&Seccomp>,
-    hand: &'a mut dyn FnMut(OwnedFd) -> io::Result<()>,
-) -> Result<Option<Filter<'a>>, SeccompError> {
-    let program = config.map(seccomp::compile).transpose()?;
-    Ok(program.map(|program| Filter { program, hand }))
-}
-
 /// The runtime passes the listener on to its agent and says when that is done.
 fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
     chan.send_fd(Frame::SeccompListener, fd.as_fd())
@@ -142,6 +157,7 @@ fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
 fn init(
     chan: &Channel,
     mut cfg: InitConfig,
+    program: Option<Program>,
     fifo: &mut Option<std::fs::File>,
 ) -> Result<Infallible, InitError> {
     let spec = &cfg.spec;
@@ -184,8 +200,10 @@ fn init(
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
     mempolicy::apply(spec.linux.as_ref().and_then(|l| l.memory_policy.as_ref()))?;
     let mut hand = |fd| hand_listener(chan, fd);
-    let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
-    let filter = compile(seccomp, &mut hand)?;
+    let filter = program.map(|program| Filter {
+        program,
+        hand: &mut hand,
+    });
     let mut prepared = setup::prepare(
         &process,
         personality,

@@ -1,0 +1,67 @@
+//! A container's plan: its bundle's config read, checked and converted once, before anything
+//! exists, so that a bad value is refused naming its field and nothing is left to undo.
+
+use super::{id, ContainerError, CreateOptions};
+use crate::cgroups::Placement;
+use crate::seccomp::{self, Program};
+use crate::spec::{self, FieldError, Seccomp, Spec};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub(super) struct Plan {
+    /// The bundle as a clean absolute path.
+    pub bundle: PathBuf,
+    pub spec: Spec,
+    /// Where the cgroup goes, its writes checked against the config's resources.
+    pub placement: Placement,
+    /// linux.seccomp as BPF: init and tenants install what the runtime compiled.
+    pub filter: Option<Program>,
+}
+
+impl Plan {
+    pub fn make(opts: &CreateOptions) -> Result<Plan, ContainerError> {
+        id::validate(&opts.id)?;
+        let bundle = absolute(&opts.bundle)?;
+        let file = bundle.join("config.json");
+        let spec = spec::load(&file)?;
+        spec::validate(&spec, &bundle)?;
+        super::check::check(&spec).map_err(|e| e.in_file(&file))?;
+        let linux = spec.linux.clone().unwrap_or_default();
+        let rootless = opts.rootless_cgroups();
+        let placement = Placement::new(
+            linux.cgroups_path.as_deref(),
+            &opts.id,
+            opts.systemd_cgroup,
+            rootless,
+            &spec.annotations,
+        )?;
+        placement.check(&linux.resources.unwrap_or_default())?;
+        let filter = compile(linux.seccomp.as_ref()).map_err(|e| e.in_file(&file))?;
+        Ok(Plan {
+            bundle,
+            spec,
+            placement,
+            filter,
+        })
+    }
+}
+
+/// The container's seccomp profile as the program every process in it installs.
+pub(super) fn compile(profile: Option<&Seccomp>) -> Result<Option<Program>, FieldError> {
+    profile.map(seccomp::compile).transpose()
+}
+
+/// The bundle as a clean absolute path, as the state reports it (symlinks are kept, like runc).
+fn absolute(bundle: &Path) -> Result<PathBuf, ContainerError> {
+    let cwd = std::env::current_dir().map_err(|e| ContainerError::io("getcwd", ".", e))?;
+    let abs = spec::clean_path(&cwd.join(bundle));
+    let meta = fs::metadata(&abs).map_err(|e| ContainerError::io("bundle", &abs, e))?;
+    if !meta.is_dir() {
+        return Err(ContainerError::io(
+            "bundle",
+            &abs,
+            std::io::Error::from_raw_os_error(libc::ENOTDIR),
+        ));
+    }
+    Ok(abs)
+}

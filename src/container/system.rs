@@ -1,0 +1,171 @@
+//! System containers (`io.husk.system=true`, or `--system-containers` for all): systemd or a
+//! nested engine as the payload, with an unprivileged root. One transformation of the checked
+//! config gives it a user namespace over an id range of its own, an idmapped rootfs, a cgroup
+//! namespace over a delegated cgroup, and what systemd and a nested engine expect; the rest of
+//! `create` runs unchanged on the result.
+
+use super::idrange::{self, IdRange, SIZE};
+use super::ContainerError;
+use crate::cgroups::Cgroup;
+use crate::spec::{FieldError, IdMapping, Mount, Namespace, NamespaceType, Spec};
+use std::path::{Path, PathBuf};
+
+pub const ANNOTATION: &str = "io.husk.system";
+/// Dirs a nested engine keeps its layers in: overlayfs cannot stack on the container's own.
+const ENGINE_DIRS: [&str; 3] = ["docker", "containers", "containerd"];
+/// What a delegated cgroup's owner may write: moving processes and making children, never the
+/// limits set on the cgroup itself from outside.
+const DELEGATED: [&str; 5] = [
+    "cgroup.procs",
+    "tasks",
+    "cgroup.clone_children",
+    "cgroup.subtree_control",
+    "cgroup.threads",
+];
+
+pub fn wanted(spec: &Spec, all: bool) -> bool {
+    all || spec
+        .annotations
+        .get(ANNOTATION)
+        .is_some_and(|v| v == "true")
+}
+
+/// The container's range, from its user namespace's maps once `apply` made them.
+pub fn range(spec: &Spec) -> Option<IdRange> {
+    spec.annotations.get(ANNOTATION).filter(|v| *v == "true")?;
+    let linux = spec.linux.as_ref()?;
+    Some(IdRange {
+        uid: linux.uid_mappings.first()?.host_id,
+        gid: linux.gid_mappings.first()?.host_id,
+    })
+}
+
+/// Turns `spec` into a system container's; `dir` is its state dir, which holds the host dirs
+/// of the nested engine's storage and goes with it.
+pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), ContainerError> {
+    refuse_host_namespaces(spec)?;
+    let ids = idrange::allocate(root, id)?;
+    let rootfs = spec
+        .root
+        .as_ref()
+        .map(|r| r.path.clone())
+        .unwrap_or_default();
+    spec.annotations.insert(ANNOTATION.into(), "true".into());
+    let linux = spec.linux.get_or_insert_with(Default::default);
+    let map = |host_id| {
+        vec![IdMapping {
+            container_id: 0,
+            host_id,
+            size: SIZE,
+        }]
+    };
+    linux.uid_mappings = map(ids.uid);
+    linux.gid_mappings = map(ids.gid);
+    for kind in [NamespaceType::User, NamespaceType::Cgroup] {
+        if !linux.namespaces.iter().any(|n| n.kind == kind) {
+            linux.namespaces.push(Namespace { kind, path: None });
+        }
+    }
+    let process = spec.process.as_mut().expect("checked");
+    process.env.retain(|e| !e.starts_with("container="));
+    process.env.push("container=husk".into());
+    let all: Vec<String> = crate::process::caps::NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let caps = process.capabilities.get_or_insert_with(Default::default);
+    for set in [&mut caps.bounding, &mut caps.effective, &mut caps.permitted] {
+        *set = Some(all.clone());
+    }
+    mounts(spec, rootfs, dir)
+}
+
+/// A config that shares the host's pid namespace or brings a user namespace of its own asks for
+/// what an unprivileged root with its own ids cannot be.
+fn refuse_host_namespaces(spec: &Spec) -> Result<(), ContainerError> {
+    let linux = spec.linux.as_ref().expect("checked");
+    let has = |kind| linux.namespaces.iter().find(|n| n.kind == kind);
+    let why = match (has(NamespaceType::Pid), has(NamespaceType::User)) {
+        (None, _) => "has no pid namespace of its own (the host's processes would be visible)",
+        (Some(n), _) if n.path.is_some() => "joins an existing pid namespace",
+        (_, Some(n)) if n.path.is_some() => "joins an existing user namespace",
+        _ if !linux.uid_mappings.is_empty() || !linux.gid_mappings.is_empty() => {
+            "brings its own uid/gid mappings"
+        }
+        _ => return Ok(()),
+    };
+    Err(FieldError::new(
+        "linux.namespaces",
+        format!("a system container ({ANNOTATION}) gets its own user and pid namespaces, but this config {why}"),
+    )
+    .into())
+}
+
+fn mount(dest: &Path, kind: &str, source: PathBuf, opts: &[&str]) -> Mount {
+    Mount {
+        destination: dest.into(),
+        kind: Some(kind.into()),
+        source: Some(source),
+        options: opts.iter().map(|o| o.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+/// The rootfs idmapped first, a writable cgroup tree, tmpfs where systemd expects it, and the
+/// nested engine's storage: host dirs under the state dir (0700, which the container's root
+/// could not traverse), bound in as idmapped trees the runtime opens.
+fn mounts(spec: &mut Spec, rootfs: PathBuf, dir: &Path) -> Result<(), ContainerError> {
+    let idmapped = ["rbind", "idmap"];
+    spec.mounts
+        .insert(0, mount(Path::new("/"), "bind", rootfs, &idmapped));
+    for m in spec.mounts.iter_mut() {
+        if m.kind.as_deref() == Some("cgroup") {
+            m.options.retain(|o| o != "ro");
+        }
+    }
+    let tmpfs = [
+        ("/run", "mode=755"),
+        ("/run/lock", "size=5m"),
+        ("/tmp", "mode=1777"),
+    ];
+    for (dest, opt) in tmpfs {
+        let dest = Path::new(dest);
+        if !spec.mounts.iter().any(|m| m.destination == dest) {
+            let opts = ["nosuid", "nodev", opt];
+            spec.mounts
+                .push(mount(dest, "tmpfs", "tmpfs".into(), &opts));
+        }
+    }
+    for name in ENGINE_DIRS {
+        let host = dir.join("system").join(name);
+        std::fs::create_dir_all(&host).map_err(|e| ContainerError::io("make", &host, e))?;
+        let dest = Path::new("/var/lib").join(name);
+        spec.mounts.push(mount(&dest, "bind", host, &idmapped));
+    }
+    Ok(())
+}
+
+/// Hands the container's root its cgroup to manage: the dir itself (to make children in) and
+/// the files that move processes, in every hierarchy.
+pub fn delegate(spec: &Spec, cgroup: &Cgroup) -> Result<(), ContainerError> {
+    let Some(ids) = range(spec) else {
+        return Ok(());
+    };
+    for dir in cgroup.dirs.iter().chain(&cgroup.unified) {
+        let files = DELEGATED.iter().map(|f| dir.join(f));
+        for path in std::iter::once(dir.clone()).chain(files) {
+            match std::os::unix::fs::chown(&path, Some(ids.uid), Some(ids.gid)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(ContainerError::io("delegate cgroup", &path, e))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives back the id range of container `id`; its host dirs go with its state dir.
+pub fn release(root: &Path, id: &str) -> Result<(), ContainerError> {
+    Ok(idrange::release(root, id)?)
+}
