@@ -96,13 +96,7 @@ fn chain(arch: &Arch, which: usize, rules: &[Rule], unlisted: Unlisted) -> Vec<s
     let default = unlisted.default;
     let mut out = Vec::new();
     let (mut pending, mut open_lo, mut from) = (default, 0u32, 0u32);
-    while let Some(nr) = rules
-        .iter()
-        .map(|r| r.numbers[which])
-        .filter(|&n| n >= from && n != u32::MAX)
-        .min()
-    {
-        let mine = rules.iter().filter(|r| r.numbers[which] == nr).collect();
+    for (nr, mine) in by_number(arch, which, rules) {
         let (checked, otherwise) = split_checked(mine, default);
         if nr > from && pending != default {
             close(&mut out, &mut open_lo, from, pending);
@@ -133,6 +127,23 @@ fn chain(arch: &Arch, which: usize, rules: &[Rule], unlisted: Unlisted) -> Vec<s
         out.extend(ret(default));
     }
     out
+}
+
+/// The rules of each number this ABI has, ascending, each number's in config order.
+fn by_number<'r>(arch: &Arch, which: usize, rules: &'r [Rule]) -> Vec<(u32, Vec<&'r Rule>)> {
+    let mut slots: Vec<Vec<&Rule>> = Vec::new();
+    for rule in rules.iter().filter(|r| r.numbers[which] != u32::MAX) {
+        let slot = (rule.numbers[which] - arch.base) as usize;
+        if slots.len() <= slot {
+            slots.resize_with(slot + 1, Vec::new);
+        }
+        slots[slot].push(rule);
+    }
+    let numbered = slots
+        .into_iter()
+        .enumerate()
+        .map(|(n, r)| (arch.base + n as u32, r));
+    numbered.filter(|(_, r)| !r.is_empty()).collect()
 }
 
 /// Ends the open interval below `end` with `action`, unless it holds no number.

@@ -89,6 +89,7 @@ pub fn compile(s: &Seccomp) -> Result<Program, FieldError> {
         ));
     }
     let arches = arches(&s.architectures)?;
+    let names = arch::Names::decode();
     let mut rules = Vec::new();
     for (i, call) in s.syscalls.iter().enumerate() {
         let action = action(&call.action, call.errno_ret)
@@ -110,8 +111,10 @@ pub fn compile(s: &Seccomp) -> Result<Program, FieldError> {
         for conds in split(conds) {
             for name in &call.names {
                 let mut numbers = [u32::MAX; arch::SUPPORTED.len()];
-                for (n, a) in numbers.iter_mut().zip(&arches) {
-                    *n = a.number(name).unwrap_or(u32::MAX);
+                if let Some(index) = names.index(name) {
+                    for (n, a) in numbers.iter_mut().zip(&arches) {
+                        *n = a.number(index).unwrap_or(u32::MAX);
+                    }
                 }
                 let conds = conds.clone();
                 rules.push(Rule {
