@@ -176,3 +176,126 @@ fn namespaces_are_joined_by_path() {
         [ns("net"), ns("uts"), ns("ipc"), "joined-host".to_string()]
     );
 }
+
+/// A veth pair on the host, named after this test process, removed on drop if still there.
+struct Veth(String, String);
+
+impl Veth {
+    fn new(tag: &str) -> Veth {
+        let pid = std::process::id() % 100_000;
+        let v = Veth(format!("hk{tag}{pid}a"), format!("hk{tag}{pid}b"));
+        ip(&["link", "add", &v.0, "type", "veth", "peer", "name", &v.1]);
+        v
+    }
+}
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["link", "del", &self.0])
+            .output();
+    }
+}
+
+#[track_caller]
+fn ip(args: &[&str]) -> String {
+    let out = std::process::Command::new("ip")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ip {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn host_has_link(name: &str) -> bool {
+    std::path::Path::new("/sys/class/net").join(name).exists()
+}
+
+#[test]
+fn a_net_device_moves_in_renamed_with_its_global_addresses_and_goes_with_the_namespace() {
+    let veth = Veth::new("m");
+    ip(&["link", "set", &veth.0, "mtu", "1400"]);
+    ip(&["addr", "add", "169.254.169.77/32", "dev", &veth.0]);
+    ip(&[
+        "addr",
+        "add",
+        "10.99.0.1/24",
+        "dev",
+        &veth.0,
+        "scope",
+        "link",
+    ]);
+    let mut bundle = Bundle::new();
+    bundle
+        .set("linux.netDevices", json!({ &veth.0: {"name": "ctr0"} }))
+        .sh("sleep 100");
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let moved = !host_has_link(&veth.0);
+    let script = "cat /sys/class/net/ctr0/mtu /sys/class/net/ctr0/flags; ip -o addr show dev ctr0";
+    let out = husk(&["exec", &id, "sh", "-c", script]);
+    husk(&["delete", "--force", &id]).assert_ok();
+    assert!(moved, "the device stayed on the host");
+    let mut lines = out.stdout.lines();
+    assert_eq!(lines.next(), Some("1400"), "{out}");
+    let flags = lines.next().unwrap().trim_start_matches("0x");
+    assert_eq!(
+        u32::from_str_radix(flags, 16).unwrap() & 1,
+        1,
+        "not up: {out}"
+    );
+    assert!(out.stdout.contains("inet 169.254.169.77/32"), "{out}");
+    assert!(!out.stdout.contains("10.99.0.1"), "{out}");
+    // A virtual device dies with the namespace, and a veth takes its peer with it.
+    let gone = wait_for(std::time::Duration::from_secs(10), || {
+        !host_has_link(&veth.1)
+    });
+    assert!(gone, "the veth outlived the container's namespace");
+    assert!(!host_has_link(&veth.0) && !host_has_link("ctr0"));
+}
+
+#[test]
+fn a_net_device_stays_in_a_joined_namespace_after_the_container() {
+    let veth = Veth::new("j");
+    let ns = format!("husk-test-{}", std::process::id());
+    ip(&["netns", "add", &ns]);
+    let mut bundle = Bundle::new();
+    bundle
+        .namespace("network", Some(&format!("/run/netns/{ns}")))
+        .set("linux.netDevices", json!({ &veth.0: {} }))
+        .sh("true");
+    let out = bundle.run_once();
+    let back = std::process::Command::new("ip")
+        .args([
+            "netns", "exec", &ns, "ip", "link", "set", &veth.0, "netns", "1",
+        ])
+        .output()
+        .unwrap();
+    ip(&["netns", "del", &ns]);
+    out.assert_ok();
+    assert!(back.status.success(), "not left in the namespace: {back:?}");
+    assert!(host_has_link(&veth.0));
+}
+
+#[test]
+fn bad_net_devices_are_refused_naming_the_device() {
+    let mut bundle = Bundle::new();
+    bundle.set("linux.netDevices", json!({"hknope0": {}}));
+    let id = bundle.id();
+    let out = bundle.create(&id);
+    out.assert_fails_naming("linux.netDevices[\\\"hknope0\\\"]: link not found");
+    bundle.assert_clean(&id);
+    bundle.set("linux.netDevices", json!({"lo": {"name": "a/b"}}));
+    let id = bundle.id();
+    let out = bundle.create(&id);
+    out.assert_fails_naming("invalid network device name \\\"a/b\\\"");
+    bundle.assert_clean(&id);
+    bundle.set("linux.netDevices", json!({"lo": {}}));
+    let list = bundle.config["linux"]["namespaces"].as_array_mut().unwrap();
+    list.retain(|ns| ns["type"] != "network");
+    let id = bundle.id();
+    let out = bundle.create(&id);
+    out.assert_fails_naming("unable to move network devices without a NET namespace");
+    bundle.assert_clean(&id);
+    assert!(host_has_link("lo"));
+}

@@ -397,3 +397,187 @@ fn an_unknown_scheduler_policy_is_refused_naming_the_field() {
         .assert_fails_naming("process.scheduler.policy");
     bundle.assert_clean(&id);
 }
+
+/// The policy of the payload's first mapping, as /proc/self/numa_maps words it: what the
+/// process's NUMA policy was when it started.
+const NUMA_POLICY: &str = "head -n 1 /proc/self/numa_maps | cut -d' ' -f2";
+
+#[test]
+fn memory_policy_is_applied_to_run_and_exec() {
+    let mut bundle = Bundle::new();
+    bundle.sh(NUMA_POLICY);
+    for (policy, seen) in [
+        (
+            json!({"mode": "MPOL_INTERLEAVE", "nodes": "0"}),
+            "interleave:0",
+        ),
+        (
+            json!({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}),
+            "bind=static:0",
+        ),
+        (json!({"mode": "MPOL_DEFAULT"}), "default"),
+    ] {
+        bundle.set("linux.memoryPolicy", policy);
+        let out = bundle.run_once().assert_ok();
+        assert_eq!(out.stdout.trim(), seen);
+    }
+    bundle.set(
+        "linux.memoryPolicy",
+        json!({"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_RELATIVE_NODES"]}),
+    );
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let out = husk(&["exec", &id, "sh", "-c", NUMA_POLICY]).assert_ok();
+    assert_eq!(out.stdout.trim(), "prefer=relative:0");
+}
+
+#[test]
+fn a_bad_memory_policy_is_refused_naming_the_field() {
+    let mut bundle = Bundle::new();
+    for (policy, field, words) in [
+        (
+            json!({"mode": "INTERLEAVE", "nodes": "0"}),
+            "mode",
+            "invalid memory policy mode",
+        ),
+        (
+            json!({"nodes": "0-7"}),
+            "mode",
+            "invalid memory policy mode",
+        ),
+        (
+            json!({"mode": "MPOL_PREFERRED", "flags": ["MPOL_F_RELATIVE_NODES", "badflag"]}),
+            "flags",
+            "invalid memory policy flag \\\"badflag",
+        ),
+        (
+            json!({"mode": "MPOL_DEFAULT", "nodes": "0-7"}),
+            "nodes",
+            "requires 0 nodes but got 8",
+        ),
+        (
+            json!({"mode": "MPOL_BIND"}),
+            "nodes",
+            "requires at least one node but got 0",
+        ),
+        (
+            json!({"mode": "MPOL_BIND", "nodes": "0-9876543210"}),
+            "nodes",
+            "invalid memory policy",
+        ),
+    ] {
+        bundle.set("linux.memoryPolicy", policy);
+        let id = bundle.id();
+        let out = bundle.create(&id);
+        let out = out.assert_fails_naming(&format!("linux.memoryPolicy.{field}: "));
+        assert!(out.stderr.contains(words), "{out}");
+        assert_eq!(out.stderr.lines().count(), 1, "{out}");
+        bundle.assert_clean(&id);
+    }
+}
+
+/// `features` lists every mode and flag husk takes, and each one listed runs.
+#[test]
+fn features_lists_the_memory_policies_that_run() {
+    let out = husk(&["features"]).assert_ok();
+    let f: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let names = |key: &str| -> Vec<String> {
+        let list = f["linux"]["memoryPolicy"][key].as_array().cloned();
+        let list = list.unwrap_or_else(|| panic!("no memoryPolicy.{key}: {f}"));
+        list.iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (modes, flags) = (names("modes"), names("flags"));
+    assert_eq!(modes.len(), 7, "{modes:?}");
+    assert_eq!(flags.len(), 3, "{flags:?}");
+    let mut bundle = Bundle::new();
+    bundle.sh("true");
+    let policies = modes.iter().map(|mode| match mode.as_str() {
+        "MPOL_DEFAULT" | "MPOL_LOCAL" => json!({"mode": mode}),
+        _ => json!({"mode": mode, "nodes": "0"}),
+    });
+    let flagged = flags
+        .iter()
+        .map(|flag| json!({"mode": "MPOL_BIND", "nodes": "0", "flags": [flag]}));
+    for policy in policies.chain(flagged) {
+        bundle.set("linux.memoryPolicy", policy.clone());
+        let out = bundle.run_once();
+        assert!(out.success(), "{policy}: {out}");
+    }
+}
+
+/// `husk ARGS` pinned to CPU 0 by taskset, as a caller's own affinity would be.
+fn husk_on_cpu0(args: &[&str]) -> Out {
+    let mut cmd = std::process::Command::new("taskset");
+    cmd.args(["-c", "0"])
+        .arg(runtime())
+        .arg("--root")
+        .arg(state_root());
+    cmd.args(args);
+    run_captured(cmd, None)
+}
+
+const CPUS_ALLOWED: &str = "grep Cpus_allowed_list /proc/self/status | cut -f2";
+
+/// The CPUs this test may run on, which a container without a cpuset gets back.
+fn own_cpus() -> String {
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Cpus_allowed_list:"));
+    line.unwrap().split('\t').nth(1).unwrap().to_string()
+}
+
+#[test]
+fn the_runtimes_cpu_affinity_is_not_the_containers() {
+    let all = own_cpus();
+    if all == "0" {
+        eprintln!("skipped: one CPU only, nothing to reset");
+        return;
+    }
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    let id = bundle.id();
+    bundle.write();
+    husk_on_cpu0(&["run", "-d", "--bundle", bundle.dir_str(), &id]).assert_ok();
+    let out = husk_on_cpu0(&["exec", &id, "sh", "-c", CPUS_ALLOWED]).assert_ok();
+    assert_eq!(out.stdout.trim(), all);
+    let init = state(&id)["pid"].as_i64().unwrap();
+    let status = fs::read_to_string(format!("/proc/{init}/status")).unwrap();
+    assert!(
+        status.contains(&format!("Cpus_allowed_list:\t{all}\n")),
+        "{status}"
+    );
+}
+
+#[test]
+fn exec_cpu_affinity_initial_and_final_are_applied() {
+    if own_cpus() == "0" {
+        eprintln!("skipped: one CPU only");
+        return;
+    }
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"])).set(
+        "process.execCPUAffinity",
+        json!({"initial": "0", "final": "1"}),
+    );
+    let id = bundle.id();
+    bundle.create(&id).assert_ok();
+    let out = husk(&["exec", &id, "sh", "-c", CPUS_ALLOWED]).assert_ok();
+    assert_eq!(out.stdout.trim(), "1", "config.json's final");
+    let process = bundle.dir().join("process.json");
+    for (affinity, seen) in [
+        (json!({"initial": "1"}), "1"),
+        (json!({"initial": "1", "final": "0"}), "0"),
+    ] {
+        let p = json!({"args": ["/bin/sh", "-c", CPUS_ALLOWED], "env": ["PATH=/bin"], "cwd": "/",
+            "execCPUAffinity": affinity});
+        fs::write(&process, p.to_string()).unwrap();
+        let out = husk(&["exec", "--process", process.to_str().unwrap(), &id]).assert_ok();
+        assert_eq!(out.stdout.trim(), seen, "{affinity}");
+    }
+    let p = json!({"args": ["/bin/true"], "cwd": "/", "execCPUAffinity": {"final": "1-0"}});
+    fs::write(&process, p.to_string()).unwrap();
+    let out = husk(&["exec", "--process", process.to_str().unwrap(), &id]);
+    out.assert_fails_naming("process.execCPUAffinity.final: invalid range");
+}

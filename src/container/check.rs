@@ -1,5 +1,6 @@
 //! Config rules that come from how husk runs a container rather than from the spec's types.
 
+use crate::process::error::ProcessError;
 use crate::process::{lsm, validate};
 use crate::spec::{FieldError, NamespaceType, Spec};
 
@@ -25,9 +26,16 @@ pub fn check(spec: &Spec) -> Result<(), FieldError> {
     super::idmapped::check(spec, linux)?;
     check_oom_score_adj(process.oom_score_adj)?;
     check_intel_rdt(linux)?;
+    if !linux.net_devices.is_empty() && !crate::sys::ids::is_root() {
+        let reason = "network devices are not supported for rootless containers";
+        return Err(FieldError::new("linux.netDevices", reason));
+    }
     lsm::check(process, &linux.mount_label)?;
     validate::validate(process)?;
     warn_unknown_caps(process);
+    if let Some(policy) = &linux.memory_policy {
+        crate::process::mempolicy::resolve(policy).map_err(ProcessError::into_field)?;
+    }
     match &linux.personality {
         Some(p) => validate::validate_personality(p),
         None => Ok(()),

@@ -129,8 +129,10 @@ fn build(
         &mut undo.cgroup,
     )?;
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
+    super::affinity::reset(child.first);
     super::system::delegate(&spec, &cgroup)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
+    super::netdev::move_all(&linux.net_devices, pid)?;
     let trees = idmapped::trees(&spec, &bundle, pid, exe)?;
     crate::log::debug(|| {
         format!(

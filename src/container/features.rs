@@ -1,7 +1,7 @@
 //! `husk features`: what this husk implements, in runtime-spec features.md's layout. One
 //! function per section, each reporting only what the code does today.
 
-use crate::process::caps;
+use crate::process::{caps, mempolicy};
 use crate::seccomp;
 use crate::spec::OCI_VERSION;
 
@@ -35,7 +35,19 @@ fn linux() -> String {
         ("apparmor", on()),
         ("selinux", on()),
         ("intelRdt", object(&[("enabled", "false".into())])),
+        ("memoryPolicy", memory_policy()),
         ("mountExtensions", object(&[("idmap", on())])),
+        ("netDevices", on()),
+    ])
+}
+
+/// Sorted by name, as runc lists them.
+fn memory_policy() -> String {
+    let mut modes = mempolicy::MODES;
+    modes.sort_unstable();
+    object(&[
+        ("modes", list(modes.iter().copied())),
+        ("flags", list(mempolicy::FLAGS.iter().copied())),
     ])
 }
 

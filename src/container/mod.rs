@@ -1,5 +1,6 @@
 //! Containers and their lifecycle: create, start, kill, delete, and the state kept between.
 
+mod affinity;
 mod bootstrap;
 mod builder;
 mod check;
@@ -18,6 +19,7 @@ mod idmapped;
 mod idrange;
 mod images;
 mod kill;
+mod netdev;
 mod notify;
 mod owner;
 mod plan;

@@ -3,7 +3,7 @@
 //! detached, it is left running once it has exec'd.
 
 use super::statedir::saved::Saved;
-use super::{bootstrap, console, foreground, Container, ContainerError};
+use super::{affinity, bootstrap, console, foreground, Container, ContainerError};
 use crate::init::config::{Launch, TenantConfig};
 use crate::launch::spawn::Child;
 use crate::spec::{Process, Status};
@@ -130,39 +130,53 @@ impl TenantBuilder {
             console.as_ref(),
         )?));
         let child = undo.0.as_mut().expect("set above");
+        let process = self.affinity_source(&saved);
+        affinity::initial(child.first, process)?;
         match &self.sub_cgroup {
             Some(sub) => saved.cgroup.sub(sub)?.add(child.first)?,
             None => saved.cgroup.add(child.first)?,
         }
-        let linux = saved.config.linux.clone().unwrap_or_default();
+        let mut linux = saved.config.linux.clone().unwrap_or_default();
         let filter = super::plan::compile(linux.seccomp.as_ref())
             .map_err(|e| e.in_file(&saved.bundle.join("config.json")))?;
         let pid = child.bootstrap(
             &bootstrap::join(saved.pid, &linux, self.process.oom_score_adj),
             None,
         )?;
+        affinity::settle(pid, process)?;
         // Init alive now, with its start time, was alive all along: the namespaces nsexec
         // joined were its own and not those of a process that took over a reused pid.
         if !saved.alive() {
             return Err(ContainerError::NotRunning(saved.id));
         }
+        let state = saved.state(Status::Running);
+        // The tenant installs the compiled filter and never reads the profile or the resources.
+        let seccomp = linux.seccomp.take();
+        linux.resources = None;
         let tenant = TenantConfig {
             process: self.process.clone(),
-            personality: linux.personality,
+            linux,
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
             filter: filter.is_some(),
             rootless_euid: !crate::sys::ids::is_root(),
         };
-        let state = saved.state(Status::Running);
         child.hand_over(&Launch::Tenant(Box::new(tenant)), filter.as_ref(), |fd| {
-            super::create::hand_listener(linux.seccomp.as_ref(), pid, &state, fd)
+            super::create::hand_listener(seccomp.as_ref(), pid, &state, fd)
         })?;
         undo.0 = None;
         if let Some(p) = &self.pid_file {
             super::create::write_pid_file(p, pid)?;
         }
         Ok(pid)
+    }
+
+    /// An exec's process without `execCPUAffinity` of its own takes config.json's, as in runc.
+    fn affinity_source<'a>(&'a self, saved: &'a Saved) -> &'a Process {
+        match (&self.process.exec_cpu_affinity, &saved.config.process) {
+            (None, Some(p)) => p,
+            _ => &self.process,
+        }
     }
 
     /// The container's saved state, with its lock released: a tenant may run for as long as

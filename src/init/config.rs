@@ -1,7 +1,7 @@
 //! What the runtime tells the process it started once the namespaces exist: either the
 //! container's init, or a tenant that joins a running container.
 
-use crate::spec::{Personality, Process, Spec, State};
+use crate::spec::{Linux, Process, Spec, State};
 use serde::{Deserialize, Serialize};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
@@ -37,8 +37,9 @@ pub struct InitConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TenantConfig {
     pub process: Process,
-    /// The container's personality, which a tenant shares with its init.
-    pub personality: Option<Personality>,
+    /// The container's `linux` section without its seccomp profile and resources: a tenant
+    /// shares init's personality and NUMA memory policy.
+    pub linux: Linux,
     /// A `Filter` frame follows with the container's seccomp program, which binds every
     /// process in it.
     pub filter: bool,

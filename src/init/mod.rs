@@ -8,7 +8,7 @@ use crate::launch::channel::{Channel, ChannelError, Frame};
 use crate::process::error::ProcessError;
 use crate::process::hooks::{self, HookError, Setting};
 use crate::process::setup::Filter;
-use crate::process::{console, exec, lsm, setup};
+use crate::process::{console, exec, lsm, mempolicy, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::seccomp::Program;
 use crate::spec::{Process, Spec, Status};
@@ -124,6 +124,7 @@ fn tenant(
     if let Some(sock) = cfg.console_fd {
         console::attach(terminal(sock, &cfg.process)?)?;
     }
+    mempolicy::apply(cfg.linux.memory_policy.as_ref())?;
     let mut hand = |fd| hand_listener(chan, fd);
     let filter = program.map(|program| Filter {
         program,
@@ -131,7 +132,7 @@ fn tenant(
     });
     let prepared = setup::prepare(
         &cfg.process,
-        cfg.personality.as_ref(),
+        cfg.linux.personality.as_ref(),
         cfg.preserve_fds,
         false,
         cfg.rootless_euid,
@@ -197,6 +198,7 @@ fn init(
     rootfs::finalize(spec)?;
     set_names(spec)?;
     let personality = spec.linux.as_ref().and_then(|l| l.personality.as_ref());
+    mempolicy::apply(spec.linux.as_ref().and_then(|l| l.memory_policy.as_ref()))?;
     let mut hand = |fd| hand_listener(chan, fd);
     let filter = program.map(|program| Filter {
         program,

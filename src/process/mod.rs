@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod console;
+pub mod cpulist;
 pub mod cwd;
 pub mod env;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod hooks;
 pub mod keyring;
 pub mod lookpath;
 pub mod lsm;
+pub mod mempolicy;
 pub mod personality;
 pub mod ps;
 pub mod rlimits;

@@ -1,6 +1,7 @@
 //! `process.scheduler` and `process.ioPriority`: checked at create, applied by init while it
 //! is still privileged (real-time policies need CAP_SYS_NICE).
 
+use super::cpulist;
 use super::error::ProcessError;
 use crate::spec::{IoPriority, Process, Scheduler};
 use crate::sys::sched::{self, SchedAttr};
@@ -38,7 +39,22 @@ pub fn validate(process: &Process) -> Result<(), ProcessError> {
     if let Some(io) = &process.io_priority {
         io_value(io)?;
     }
-    Ok(())
+    exec_affinity(process).map(drop)
+}
+
+/// `execCPUAffinity` as masks: the initial one a tenant starts with, the final one it gets
+/// once in the container's cgroup; an empty list is no mask.
+pub fn exec_affinity(process: &Process) -> Result<[Option<Vec<u64>>; 2], ProcessError> {
+    let Some(a) = &process.exec_cpu_affinity else {
+        return Ok([None, None]);
+    };
+    let mask = |field: &str, list: &Option<String>| {
+        let mask = cpulist::parse(list.as_deref().unwrap_or("")).map_err(|e| {
+            ProcessError::invalid(format!("process.execCPUAffinity.{field}"), e.to_string())
+        })?;
+        Ok((!mask.is_empty()).then_some(mask))
+    };
+    Ok([mask("initial", &a.initial)?, mask("final", &a.final_)?])
 }
 
 pub fn apply(process: &Process) -> Result<(), ProcessError> {

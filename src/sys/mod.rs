@@ -12,6 +12,7 @@ pub mod fs;
 pub mod ids;
 pub mod memfd;
 pub mod mount;
+pub mod netlink;
 pub mod proc;
 pub mod sched;
 pub mod seccomp;

@@ -40,3 +40,36 @@ pub fn ioprio_set(class: u32, level: u32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Sets the CPU affinity of `pid` (0: the calling thread) to the bitmask `mask`.
+pub fn sched_setaffinity(pid: libc::pid_t, mask: &[u64]) -> io::Result<()> {
+    // SAFETY: mask is a live buffer of exactly the byte length passed with it.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_sched_setaffinity,
+            pid,
+            mask.len() * 8,
+            mask.as_ptr(),
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Sets the calling thread's NUMA memory policy: `mode` with its flags, over the node bitmask
+/// `nodes` (empty for none).
+pub fn set_mempolicy(mode: i32, nodes: &[u64]) -> io::Result<()> {
+    // The kernel reads one bit less than maxnode says.
+    let (ptr, maxnode) = match nodes.is_empty() {
+        true => (std::ptr::null(), 0),
+        false => (nodes.as_ptr(), nodes.len() * 64 + 1),
+    };
+    // SAFETY: nodes is a live buffer (or null with maxnode 0) of the bit count passed with it.
+    let rc = unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, ptr, maxnode) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -29,6 +29,7 @@ pub(super) fn check(spec: &Spec, linux: &Linux, at: &Blame) -> Checked {
     let namespaces = Namespaces::of(linux);
     check_uts(spec, &namespaces, at)?;
     check_restricted_paths(linux, &namespaces, at)?;
+    check_net_devices(linux, &namespaces, at)?;
     check_time_offsets(&linux.time_offsets, &namespaces, at)
 }
 
@@ -91,6 +92,31 @@ fn check_restricted_paths(linux: &Linux, namespaces: &Namespaces, at: &Blame) ->
         ),
         None => Ok(()),
     }
+}
+
+/// Devices move into the container's own network namespace, under a name the kernel takes.
+fn check_net_devices(linux: &Linux, namespaces: &Namespaces, at: &Blame) -> Checked {
+    let field = |name: &str| format!("linux.netDevices[{name:?}]");
+    for (name, attrs) in &linux.net_devices {
+        if namespaces.get(NamespaceType::Network).is_none() {
+            let message = "unable to move network devices without a NET namespace";
+            return at.fail(field(name), message);
+        }
+        for n in [Some(name), attrs.get("name")].into_iter().flatten() {
+            if !valid_device_name(n) {
+                return at.fail(field(name), format!("invalid network device name {n:?}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The kernel's rule (dev_valid_name), as runc checks it.
+fn valid_device_name(name: &str) -> bool {
+    (1..=libc::IFNAMSIZ).contains(&name.len())
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', ':', ' '])
 }
 
 /// The kernel takes offsets only before the first process enters a time namespace, so they
