@@ -130,9 +130,6 @@ pub fn console(pty: std::os::fd::BorrowedFd) -> Result<(), RootfsError> {
 /// readonlyPaths usually include /proc/sys.
 pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
     let root = resolve::Root::open(Path::new("/")).context(|| "open /")?;
-    if !devices::dev_is_bind(&spec.mounts) {
-        devnull::reopen()?;
-    }
     let dev = spec.mounts.iter().rfind(|m| is_dev(&m.destination));
     if dev.is_some_and(|m| options::parse(&m.options).flags & libc::MS_RDONLY != 0) {
         readonly::mount_at(&root, Path::new("/dev"))?;
@@ -148,6 +145,10 @@ pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
     }
     if spec.root.as_ref().is_some_and(|r| r.readonly) {
         readonly::root(&root)?;
+    }
+    // Last, so a forged /dev/null is named by the masking check that depends on it.
+    if !devices::dev_is_bind(&spec.mounts) {
+        devnull::reopen()?;
     }
     Ok(())
 }
