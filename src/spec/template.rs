@@ -2,35 +2,9 @@
 //! docs written against `runc spec` keep working.
 
 use super::state::OCI_VERSION;
-use super::{
-    Capabilities, DeviceRule, IdMapping, Linux, Mount, Namespace, NamespaceType, Process,
-    Resources, Rlimit, Root, Spec,
-};
+use super::{IdMapping, Linux, Mount, Namespace, NamespaceType, Spec};
 use crate::sys::ids;
 use std::path::Path;
-
-const DEFAULT_CAPS: [&str; 3] = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
-
-const MASKED_PATHS: [&str; 10] = [
-    "/proc/acpi",
-    "/proc/asound",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/sys/firmware",
-    "/proc/scsi",
-];
-
-const READONLY_PATHS: [&str; 5] = [
-    "/proc/bus",
-    "/proc/fs",
-    "/proc/irq",
-    "/proc/sys",
-    "/proc/sysrq-trigger",
-];
 
 /// The example config, with a cgroup namespace when the host runs cgroup v2 only, as runc
 /// adds one there.
@@ -73,50 +47,18 @@ fn cgroup2_unified() -> bool {
     Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
 }
 
+/// runc's example as data: as code, the same config cost 3.4 KiB of the binary.
+const EXAMPLE: &str = include_str!("template.json");
+
 fn example_for(cgroup_ns: bool) -> Spec {
-    Spec {
-        oci_version: OCI_VERSION.to_string(),
-        process: Some(process()),
-        root: Some(Root {
-            path: "rootfs".into(),
-            readonly: true,
-        }),
-        hostname: Some("runc".to_string()),
-        mounts: mounts(),
-        linux: Some(linux(cgroup_ns)),
-        ..Spec::default()
+    let mut spec: Spec =
+        super::from_json(EXAMPLE.as_bytes()).expect("the built-in template parses");
+    spec.oci_version = OCI_VERSION.to_string();
+    if cgroup_ns {
+        let linux = spec.linux.get_or_insert_with(Linux::default);
+        linux.namespaces.push(new_namespace(NamespaceType::Cgroup));
     }
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn process() -> Process {
-    let caps = Some(strings(&DEFAULT_CAPS));
-    Process {
-        terminal: true,
-        args: strings(&["sh"]),
-        env: strings(&[
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "TERM=xterm",
-        ]),
-        cwd: "/".to_string(),
-        capabilities: Some(Capabilities {
-            bounding: caps.clone(),
-            effective: caps.clone(),
-            inheritable: None,
-            permitted: caps.clone(),
-            ambient: caps,
-        }),
-        rlimits: vec![Rlimit {
-            kind: "RLIMIT_NOFILE".to_string(),
-            hard: 1024,
-            soft: 1024,
-        }],
-        no_new_privileges: true,
-        ..Process::default()
-    }
+    spec
 }
 
 fn mount(destination: &str, kind: &str, source: &str, options: &[&str]) -> Mount {
@@ -124,49 +66,9 @@ fn mount(destination: &str, kind: &str, source: &str, options: &[&str]) -> Mount
         destination: destination.into(),
         kind: Some(kind.to_string()),
         source: Some(source.into()),
-        options: strings(options),
+        options: options.iter().map(|s| s.to_string()).collect(),
         ..Mount::default()
     }
-}
-
-fn mounts() -> Vec<Mount> {
-    let hardened = ["nosuid", "noexec", "nodev"];
-    vec![
-        mount("/proc", "proc", "proc", &[]),
-        mount(
-            "/dev",
-            "tmpfs",
-            "tmpfs",
-            &["nosuid", "strictatime", "mode=755", "size=65536k"],
-        ),
-        mount(
-            "/dev/pts",
-            "devpts",
-            "devpts",
-            &[
-                "nosuid",
-                "noexec",
-                "newinstance",
-                "ptmxmode=0666",
-                "mode=0620",
-                "gid=5",
-            ],
-        ),
-        mount(
-            "/dev/shm",
-            "tmpfs",
-            "shm",
-            &[&hardened[..], &["mode=1777", "size=65536k"]].concat(),
-        ),
-        mount("/dev/mqueue", "mqueue", "mqueue", &hardened),
-        mount("/sys", "sysfs", "sysfs", &[&hardened[..], &["ro"]].concat()),
-        mount(
-            "/sys/fs/cgroup",
-            "cgroup",
-            "cgroup",
-            &[&hardened[..], &["relatime", "ro"]].concat(),
-        ),
-    ]
 }
 
 fn sys_rbind() -> Mount {
@@ -195,33 +97,6 @@ fn map_root_to(host_id: u32) -> IdMapping {
         container_id: 0,
         host_id,
         size: 1,
-    }
-}
-
-fn linux(cgroup_ns: bool) -> Linux {
-    let mut kinds = vec![
-        NamespaceType::Pid,
-        NamespaceType::Network,
-        NamespaceType::Ipc,
-        NamespaceType::Uts,
-        NamespaceType::Mount,
-    ];
-    if cgroup_ns {
-        kinds.push(NamespaceType::Cgroup);
-    }
-    Linux {
-        resources: Some(Resources {
-            devices: vec![DeviceRule {
-                allow: false,
-                access: Some("rwm".to_string()),
-                ..DeviceRule::default()
-            }],
-            ..Resources::default()
-        }),
-        namespaces: kinds.into_iter().map(new_namespace).collect(),
-        masked_paths: MASKED_PATHS.iter().map(Into::into).collect(),
-        readonly_paths: READONLY_PATHS.iter().map(Into::into).collect(),
-        ..Linux::default()
     }
 }
 

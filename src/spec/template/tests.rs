@@ -108,7 +108,7 @@ fn cgroup2_hosts_get_a_cgroup_namespace_last() {
 #[test]
 fn rootless_keeps_one_user_namespace_and_drops_id_options() {
     let mut spec = example_for(false);
-    spec.mounts[0].options = strings(&["uid=1", "ro", "gid=2"]);
+    spec.mounts[0].options = ["uid=1", "ro", "gid=2"].map(String::from).to_vec();
     spec.mounts[5].destination = "/sys/".into();
     make_rootless(&mut spec);
     make_rootless(&mut spec);
