@@ -39,6 +39,7 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
     let terminal = spec.process.as_ref().is_some_and(|p| p.terminal);
     let console = console::socket(terminal, opts.create.console_socket.as_deref(), None)?;
     let namespaces = External::open(&spec)?;
+    mount_points(&spec, &bundle)?;
     let mut undo = Undo::begin(&opts.create, &placement)?;
     let root = RootMount::new(&spec::rootfs_path(&spec, &bundle), &opts.create.id)?;
     let swrk =
@@ -118,6 +119,13 @@ pub fn restore_foreground(opts: &RestoreOptions, subreaper: bool) -> Result<i32,
         crate::log::warn(&e.to_string());
     }
     Ok(code)
+}
+
+/// The mount points the rootfs lacks, made before CRIU mounts onto them.
+fn mount_points(spec: &Spec, bundle: &Path) -> Result<(), ContainerError> {
+    let rootfs = spec::rootfs_path(spec, bundle);
+    crate::rootfs::restore_points(spec, &rootfs)
+        .map_err(|e| ContainerError::io("prepare", &rootfs, std::io::Error::other(e.to_string())))
 }
 
 /// What CRIU tells husk while it restores: when to run the runtime's hooks, the pty master of
