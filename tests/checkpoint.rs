@@ -200,6 +200,31 @@ fn a_restored_counter_goes_on_from_where_it_was_dumped() {
 }
 
 #[test]
+fn exec_joins_the_time_namespace_criu_restored_into() {
+    let Some(criu) = criu() else { return };
+    let b = counter_bundle();
+    let (id, image) = run_and_dump(&criu, &b);
+    let _restored = restore_detached(&criu, &b, &image, &id);
+    // CRIU brings the processes back in a time namespace of their own, whose clocks go on
+    // from the dumped ones; a process exec'd afterwards must see the same clocks.
+    let timens = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/time")).unwrap();
+    let init = timens(&state(&id)["pid"].to_string());
+    assert_ne!(
+        init,
+        timens("self"),
+        "CRIU restored into the host's time namespace"
+    );
+    let out = husk(&["exec", &id, "readlink", "/proc/self/ns/time"]).assert_ok();
+    assert_eq!(
+        Path::new(out.stdout.trim()),
+        init,
+        "exec is in another time namespace"
+    );
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
 fn leave_running_then_restore_into_another_id_and_checkpoint_that_again() {
     let Some(criu) = criu() else { return };
     let (b, id, run) = counter(&criu);

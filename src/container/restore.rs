@@ -10,7 +10,7 @@ use super::statedir::saved::{proc_start, Saved};
 use super::{console, foreground, hooks, Container, ContainerError, CreateOptions};
 use crate::criu::rpc::{Kind, Opts, Request};
 use crate::criu::Swrk;
-use crate::spec::{self, Spec};
+use crate::spec::{self, Namespace, NamespaceType, Spec};
 use crate::sys::{fd, mount, signal, wait};
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -95,6 +95,7 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
         let what = format!("reported restored pid {}, which is not running", saved.pid);
         ContainerError::Criu(crate::criu::CriuError::Protocol(what), None)
     })?;
+    join_time_namespace(&mut saved);
     dir.save(&saved)?;
     if let Some(p) = &opts.create.pid_file {
         write_pid_file(p, saved.pid)?;
@@ -126,6 +127,25 @@ fn mount_points(spec: &Spec, bundle: &Path) -> Result<(), ContainerError> {
     let rootfs = spec::rootfs_path(spec, bundle);
     crate::rootfs::restore_points(spec, &rootfs)
         .map_err(|e| ContainerError::io("prepare", &rootfs, std::io::Error::other(e.to_string())))
+}
+
+/// CRIU brings the processes back in a time namespace of their own, whose clocks go on from
+/// the dumped ones: the saved config names it, as runc's does, so that exec joins it too.
+fn join_time_namespace(saved: &mut Saved) {
+    use std::os::unix::fs::MetadataExt;
+    let linux = saved.config.linux.get_or_insert_with(Default::default);
+    let ino = |pid: &str| std::fs::metadata(format!("/proc/{pid}/ns/time")).map(|m| m.ino());
+    let own = ino(&saved.pid.to_string()).ok();
+    let named = linux
+        .namespaces
+        .iter()
+        .any(|n| n.kind == NamespaceType::Time);
+    if !named && own.is_some() && own != ino("self").ok() {
+        linux.namespaces.push(Namespace {
+            kind: NamespaceType::Time,
+            path: None,
+        });
+    }
 }
 
 /// What CRIU tells husk while it restores: when to run the runtime's hooks, the pty master of
