@@ -335,6 +335,38 @@ fn mount_points_missing_from_the_rootfs_are_made_again_before_restore() {
     b.assert_clean(&id);
 }
 
+#[test]
+fn link_remap_dumps_an_open_file_whose_name_is_gone_but_whose_inode_is_linked() {
+    let Some(criu) = criu() else { return };
+    let mut b = Bundle::new();
+    b.set("root.readonly", json!(false));
+    // The shell keeps /tmp/a open on fd 3 after removing that name; /tmp/b still links it.
+    b.sh("echo kept > /tmp/a; ln /tmp/a /tmp/b; exec 3</tmp/a; rm /tmp/a; echo 0; while :; do sleep 0.1; done");
+    b.write();
+    let (id, run) = run_detached(&criu, &b);
+    run.next();
+    let image = images(&b, "img");
+    let out = checkpoint(&criu, &["--image-path", &image, &id]);
+    out.assert_fails_naming("Use link-remap option");
+    assert_eq!(
+        state(&id)["status"],
+        "running",
+        "a failed dump stopped the container"
+    );
+    let flags = ["--link-remap", "--tcp-skip-in-flight"];
+    checkpoint(
+        &criu,
+        &[&flags[..], &["--image-path", &image, &id]].concat(),
+    )
+    .assert_ok();
+    run.last();
+    let _restored = restore_detached(&criu, &b, &image, &id);
+    let out = husk(&["exec", &id, "cat", "/proc/1/fd/3"]).assert_ok();
+    assert_eq!(out.stdout, "kept\n", "fd 3 lost its file");
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
 fn memory_limit(id: &str) -> String {
     let dir = cgroups_named(id)
         .into_iter()
