@@ -126,7 +126,7 @@ pub fn restore_foreground(opts: &RestoreOptions, subreaper: bool) -> Result<i32,
 fn mount_points(spec: &Spec, bundle: &Path) -> Result<(), ContainerError> {
     let rootfs = spec::rootfs_path(spec, bundle);
     crate::rootfs::restore_points(spec, &rootfs)
-        .map_err(|e| ContainerError::io("prepare", &rootfs, std::io::Error::other(e.to_string())))
+        .map_err(|(point, e)| ContainerError::io("create the mount point", point, e))
 }
 
 /// CRIU brings the processes back in a time namespace of their own, whose clocks go on from

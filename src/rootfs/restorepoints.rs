@@ -4,15 +4,15 @@
 //! nested in an earlier bind mount lives in that bind's source, so it is made there, and
 //! nothing needs to be mounted for it.
 
-use super::error::{Context, RootfsError};
 use super::resolve::{Node, Root};
 use crate::spec::{Mount, Spec};
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 
 /// Makes the missing mount points of `spec`'s mounts inside `rootfs`. Cgroup mounts need none
 /// (CRIU keeps the v1 tree's points, v2's come with /sys), nor do mounts under a tmpfs, whose
-/// whole content CRIU restores.
-pub fn restore_points(spec: &Spec, rootfs: &Path) -> Result<(), RootfsError> {
+/// whole content CRIU restores. A failure names the point's host path.
+pub fn restore_points(spec: &Spec, rootfs: &Path) -> Result<(), (PathBuf, io::Error)> {
     for (i, m) in spec.mounts.iter().enumerate() {
         let dest = &m.destination;
         if m.kind.as_deref().is_some_and(|k| k.starts_with("cgroup")) || under_tmpfs(dest, spec) {
@@ -28,10 +28,9 @@ pub fn restore_points(spec: &Spec, rootfs: &Path) -> Result<(), RootfsError> {
             .rev()
             .find_map(|b| Some((bind_source(b)?, dest.strip_prefix(&b.destination).ok()?)))
             .unwrap_or((rootfs, dest));
-        let place = || format!("the mount point of mounts[{i}] ({})", dest.display());
         Root::open(base)
             .and_then(|r| r.ensure(rel, node))
-            .context(|| format!("create {} in {}", place(), base.display()))?;
+            .map_err(|e| (base.join(rel), e))?;
     }
     Ok(())
 }
