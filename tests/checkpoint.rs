@@ -200,6 +200,31 @@ fn a_restored_counter_goes_on_from_where_it_was_dumped() {
 }
 
 #[test]
+fn exec_joins_the_time_namespace_criu_restored_into() {
+    let Some(criu) = criu() else { return };
+    let b = counter_bundle();
+    let (id, image) = run_and_dump(&criu, &b);
+    let _restored = restore_detached(&criu, &b, &image, &id);
+    // CRIU brings the processes back in a time namespace of their own, whose clocks go on
+    // from the dumped ones; a process exec'd afterwards must see the same clocks.
+    let timens = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/time")).unwrap();
+    let init = timens(&state(&id)["pid"].to_string());
+    assert_ne!(
+        init,
+        timens("self"),
+        "CRIU restored into the host's time namespace"
+    );
+    let out = husk(&["exec", &id, "readlink", "/proc/self/ns/time"]).assert_ok();
+    assert_eq!(
+        Path::new(out.stdout.trim()),
+        init,
+        "exec is in another time namespace"
+    );
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
 fn leave_running_then_restore_into_another_id_and_checkpoint_that_again() {
     let Some(criu) = criu() else { return };
     let (b, id, run) = counter(&criu);
@@ -232,6 +257,16 @@ fn leave_running_then_restore_into_another_id_and_checkpoint_that_again() {
     b.assert_clean(&id);
 }
 
+/// Runs `b` detached until it prints, then checkpoints it into `img` and lets it end.
+fn run_and_dump(criu: &Path, b: &Bundle) -> (String, String) {
+    let (id, run) = run_detached(criu, b);
+    run.next();
+    let image = images(b, "img");
+    checkpoint(criu, &["--image-path", &image, &id]).assert_ok();
+    run.last();
+    (id, image)
+}
+
 #[test]
 fn bind_mounts_and_a_tmpfs_come_back() {
     let Some(criu) = criu() else { return };
@@ -240,11 +275,7 @@ fn bind_mounts_and_a_tmpfs_come_back() {
     b.mount("/scratch", "tmpfs", "tmpfs", &["nosuid", "size=1m"]);
     b.sh("echo kept > /scratch/note; echo 0; while :; do sleep 0.1; done");
     b.write();
-    let (id, run) = run_detached(&criu, &b);
-    run.next();
-    let image = images(&b, "img");
-    checkpoint(&criu, &["--image-path", &image, &id]).assert_ok();
-    run.last();
+    let (id, image) = run_and_dump(&criu, &b);
     let _restored = restore_detached(&criu, &b, &image, &id);
     let out = husk(&["exec", &id, "cat", "/scratch/note"]).assert_ok();
     assert_eq!(out.stdout.trim(), "kept", "the tmpfs content is lost");
@@ -254,6 +285,84 @@ fn bind_mounts_and_a_tmpfs_come_back() {
         "after",
         "the bind mount does not reach the host directory"
     );
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
+fn mount_points_missing_from_the_rootfs_are_made_again_before_restore() {
+    let Some(criu) = criu() else { return };
+    let mut b = Bundle::new();
+    let shared = b.share();
+    let greeting = b.dir().join("greeting");
+    std::fs::write(&greeting, "hello\n").unwrap();
+    b.mount(
+        "/etc/greeting",
+        "bind",
+        greeting.to_str().unwrap(),
+        &["rbind", "ro"],
+    );
+    b.mount("/shared/inner", "tmpfs", "tmpfs", &["size=1m"]);
+    b.mount("/deep/er", "tmpfs", "tmpfs", &["size=1m"]);
+    b.sh("echo kept > /shared/inner/note; echo 0; while :; do sleep 0.1; done");
+    b.write();
+    let (id, image) = run_and_dump(&criu, &b);
+    // As in a rootfs unpacked afresh (podman's restore --import): none of the points create
+    // made, neither in the rootfs nor in the bind's source, where /shared/inner lives.
+    let rootfs = b.rootfs();
+    std::fs::remove_file(rootfs.join("etc/greeting")).unwrap();
+    std::fs::remove_dir(shared.join("inner")).unwrap();
+    std::fs::remove_dir(rootfs.join("shared")).unwrap();
+    std::fs::remove_dir_all(rootfs.join("deep")).unwrap();
+    let _restored = restore_detached(&criu, &b, &image, &id);
+    let out = husk(&["exec", &id, "cat", "/etc/greeting", "/shared/inner/note"]).assert_ok();
+    assert_eq!(out.stdout, "hello\nkept\n");
+    let out = husk(&[
+        "exec",
+        &id,
+        "grep",
+        "-c",
+        " /deep/er tmpfs ",
+        "/proc/mounts",
+    ])
+    .assert_ok();
+    assert_eq!(out.stdout.trim(), "1", "/deep/er is not mounted");
+    assert!(
+        shared.join("inner").is_dir(),
+        "the nested point is not in the bind's source"
+    );
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+}
+
+#[test]
+fn link_remap_dumps_an_open_file_whose_name_is_gone_but_whose_inode_is_linked() {
+    let Some(criu) = criu() else { return };
+    let mut b = Bundle::new();
+    b.set("root.readonly", json!(false));
+    // The shell keeps /tmp/a open on fd 3 after removing that name; /tmp/b still links it.
+    b.sh("echo kept > /tmp/a; ln /tmp/a /tmp/b; exec 3</tmp/a; rm /tmp/a; echo 0; while :; do sleep 0.1; done");
+    b.write();
+    let (id, run) = run_detached(&criu, &b);
+    run.next();
+    let image = images(&b, "img");
+    let out = checkpoint(&criu, &["--image-path", &image, &id]);
+    out.assert_fails_naming("Use link-remap option");
+    assert_eq!(
+        state(&id)["status"],
+        "running",
+        "a failed dump stopped the container"
+    );
+    let flags = ["--link-remap", "--tcp-skip-in-flight"];
+    checkpoint(
+        &criu,
+        &[&flags[..], &["--image-path", &image, &id]].concat(),
+    )
+    .assert_ok();
+    run.last();
+    let _restored = restore_detached(&criu, &b, &image, &id);
+    let out = husk(&["exec", &id, "cat", "/proc/1/fd/3"]).assert_ok();
+    assert_eq!(out.stdout, "kept\n", "fd 3 lost its file");
     husk(&["delete", "--force", &id]).assert_ok();
     b.assert_clean(&id);
 }

@@ -13,9 +13,10 @@ const HELP: &str = "usage: husk checkpoint [flags] ID
 
 Dumps a running container with CRIU (from PATH or the global --criu), then removes it unless
 --leave-running or --pre-dump. Flags: --image-path DIR (default ./checkpoint), --work-path DIR,
---parent-path DIR, --leave-running, --pre-dump, --tcp-established, --ext-unix-sk, --shell-job,
---file-locks, --lazy-pages, --status-fd N, --page-server ADDR:PORT, --auto-dedup,
---manage-cgroups-mode soft|full|strict|ignore, --empty-ns network";
+--parent-path DIR, --leave-running, --pre-dump, --tcp-established, --tcp-skip-in-flight,
+--link-remap, --ext-unix-sk, --shell-job, --file-locks, --lazy-pages, --status-fd N,
+--page-server ADDR:PORT, --auto-dedup, --manage-cgroups-mode soft|full|strict|ignore,
+--empty-ns network";
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut opts = CheckpointOptions {
@@ -28,6 +29,8 @@ pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
                 opts.parent_path = Some(PathBuf::from(flags::string(p)?))
             }
             a if a.is(None, "leave-running") => opts.leave_running = true,
+            a if a.is(None, "link-remap") => opts.link_remap = true,
+            a if a.is(None, "tcp-skip-in-flight") => opts.tcp_skip_in_flight = true,
             a if a.is(None, "pre-dump") => opts.pre_dump = true,
             a if a.is(None, "status-fd") => {
                 opts.status_fd = Some(flags::number(p, "status-fd")?).filter(|&fd| fd >= 0)

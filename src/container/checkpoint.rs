@@ -14,6 +14,9 @@ pub struct CheckpointOptions {
     /// A previous (pre-)dump's images, relative to the image path.
     pub parent_path: Option<PathBuf>,
     pub leave_running: bool,
+    /// Link open files whose name was removed back under a temporary name for the dump.
+    pub link_remap: bool,
+    pub tcp_skip_in_flight: bool,
     pub status_fd: Option<i32>,
     pub page_server: Option<(String, i32)>,
     pub pre_dump: bool,
@@ -79,6 +82,8 @@ impl Container {
             pid: Some(s.pid),
             root: s.rootfs.display().to_string(),
             leave_running: opts.leave_running,
+            link_remap: opts.link_remap,
+            tcp_skip_in_flight: opts.tcp_skip_in_flight,
             track_mem: parent.is_some(),
             parent_img: parent,
             page_server: opts.page_server.clone(),

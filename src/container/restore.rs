@@ -10,7 +10,7 @@ use super::statedir::saved::{proc_start, Saved};
 use super::{console, foreground, hooks, Container, ContainerError, CreateOptions};
 use crate::criu::rpc::{Kind, Opts, Request};
 use crate::criu::Swrk;
-use crate::spec::{self, Spec};
+use crate::spec::{self, Namespace, NamespaceType, Spec};
 use crate::sys::{fd, mount, signal, wait};
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -39,6 +39,7 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
     let terminal = spec.process.as_ref().is_some_and(|p| p.terminal);
     let console = console::socket(terminal, opts.create.console_socket.as_deref(), None)?;
     let namespaces = External::open(&spec)?;
+    mount_points(&spec, &bundle)?;
     let mut undo = Undo::begin(&opts.create, &placement)?;
     let root = RootMount::new(&spec::rootfs_path(&spec, &bundle), &opts.create.id)?;
     let swrk =
@@ -94,6 +95,7 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
         let what = format!("reported restored pid {}, which is not running", saved.pid);
         ContainerError::Criu(crate::criu::CriuError::Protocol(what), None)
     })?;
+    join_time_namespace(&mut saved);
     dir.save(&saved)?;
     if let Some(p) = &opts.create.pid_file {
         write_pid_file(p, saved.pid)?;
@@ -118,6 +120,32 @@ pub fn restore_foreground(opts: &RestoreOptions, subreaper: bool) -> Result<i32,
         crate::log::warn(&e.to_string());
     }
     Ok(code)
+}
+
+/// The mount points the rootfs lacks, made before CRIU mounts onto them.
+fn mount_points(spec: &Spec, bundle: &Path) -> Result<(), ContainerError> {
+    let rootfs = spec::rootfs_path(spec, bundle);
+    crate::rootfs::restore_points(spec, &rootfs)
+        .map_err(|(point, e)| ContainerError::io("create the mount point", point, e))
+}
+
+/// CRIU brings the processes back in a time namespace of their own, whose clocks go on from
+/// the dumped ones: the saved config names it, as runc's does, so that exec joins it too.
+fn join_time_namespace(saved: &mut Saved) {
+    use std::os::unix::fs::MetadataExt;
+    let linux = saved.config.linux.get_or_insert_with(Default::default);
+    let ino = |pid: &str| std::fs::metadata(format!("/proc/{pid}/ns/time")).map(|m| m.ino());
+    let own = ino(&saved.pid.to_string()).ok();
+    let named = linux
+        .namespaces
+        .iter()
+        .any(|n| n.kind == NamespaceType::Time);
+    if !named && own.is_some() && own != ino("self").ok() {
+        linux.namespaces.push(Namespace {
+            kind: NamespaceType::Time,
+            path: None,
+        });
+    }
 }
 
 /// What CRIU tells husk while it restores: when to run the runtime's hooks, the pty master of

@@ -50,6 +50,8 @@ pub struct Opts {
     pub evasive_devices: bool,
     pub shell_job: bool,
     pub file_locks: bool,
+    pub link_remap: bool,
+    pub tcp_skip_in_flight: bool,
     pub auto_dedup: bool,
     pub lazy_pages: bool,
     pub rst_sibling: bool,
@@ -102,6 +104,7 @@ impl Opts {
         }
         w.flag(15, self.track_mem);
         w.flag(16, self.auto_dedup);
+        w.flag(18, self.link_remap);
         if let Some(fd) = self.work_dir_fd {
             w.int(17, fd.into());
         }
@@ -145,6 +148,7 @@ impl Opts {
                 w.str(field, v);
             }
         }
+        w.flag(46, self.tcp_skip_in_flight);
         w.flag(48, self.lazy_pages);
         w.bool(50, true);
         w
@@ -280,11 +284,31 @@ mod tests {
         let o = proto::fields(o).unwrap();
         assert_eq!(o[0], (1, Value::Int(5)));
         assert!(o.contains(&(34, Value::Int(5))));
+        assert!(
+            !o.iter().any(|(f, _)| [18, 46].contains(f)),
+            "unset flags are left out"
+        );
         let ext = o.iter().find(|(f, _)| *f == 23).unwrap();
         let Value::Bytes(ext) = ext.1 else { panic!() };
         assert_eq!(
             proto::fields(ext).unwrap(),
             [(1, Value::Bytes(b"/data")), (2, Value::Bytes(b"/srv"))]
         );
+    }
+
+    #[test]
+    fn link_remap_and_tcp_skip_in_flight_are_their_own_fields() {
+        let opts = Opts {
+            link_remap: true,
+            tcp_skip_in_flight: true,
+            ..Opts::default()
+        };
+        let req = Request::Run(Kind::Dump, &opts).encode();
+        let Value::Bytes(o) = proto::fields(&req).unwrap()[1].1 else {
+            panic!()
+        };
+        let o = proto::fields(o).unwrap();
+        // criu_opts' link_remap = 18, tcp_skip_in_flight = 46.
+        assert!(o.contains(&(18, Value::Int(1))) && o.contains(&(46, Value::Int(1))));
     }
 }

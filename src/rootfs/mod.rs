@@ -17,9 +17,11 @@ mod procdest;
 mod propagation;
 mod readonly;
 mod resolve;
+mod restorepoints;
 mod sysctl;
 
 pub use error::RootfsError;
+pub use restorepoints::restore_points;
 
 use crate::procfs::handle::Proc;
 use crate::spec::{Linux, NamespaceType, Spec};

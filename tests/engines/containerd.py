@@ -8,8 +8,8 @@ import os
 import shutil
 
 from daemon import Daemon
-from harness import (TRAP_TERM, Engine, Failed, Skipped, alive, cgroup_value, expect, ok, sh,
-                     wait_for)
+from harness import (TRAP_TERM, Engine, Failed, Skipped, alive, cgroup_value, criu_env, expect, need_criu, ok,
+                     sh, wait_for)
 import image
 
 NAMESPACE = "husk-engines"
@@ -44,8 +44,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   address = "{self.sock}.ttrpc"
 """
             )
+        # The shims it starts, and the runtimes they call, find CRIU on its PATH.
         self.daemon = Daemon(["containerd", "--config", config], os.path.join(self.dir, "containerd.log"),
-                             ["ctr", "--address", self.sock, "version"])
+                             ["ctr", "--address", self.sock, "version"], env=criu_env())
         self.daemon.start()
         ok(sh(self.ctr("images", "import", self.image), timeout=120))
 
@@ -213,6 +214,33 @@ def check_events_stats(c, rt):
            "events --stats: %r" % out[:200])
 
 
+def check_checkpoint_restore(c, rt):
+    # The checkpoint (the task's CRIU images, the spec and the runtime with its options) goes
+    # into containerd's content store as an image; the container is then removed and made
+    # again from that image alone, its task restored by the shim through the same runtime.
+    need_criu()
+    cid = c.detached(rt, "i=0; while true; do echo $i > /tmp/n; i=$((i+1)); sleep 0.1; done")
+    def count():
+        r = sh(c.ctr("tasks", "exec", "--exec-id", "count-%d" % c.serial, cid, "cat", "/tmp/n"))
+        c.serial += 1
+        return int(r.out.strip() or "0")
+    wait_for(lambda: count() >= 50, "the counter to reach 50")
+    ref = "localhost/husk-engines-checkpoint-%s:test" % rt.name
+    before = count()
+    ok(sh(c.ctr("containers", "checkpoint", "--task", cid, ref), timeout=120))
+    c.remove(cid)
+    expect(not c.exists(cid), "%s still exists after delete" % cid)
+    try:
+        ok(sh(c.ctr("containers", "restore", "--live", cid, ref), timeout=120))
+    finally:
+        sh(c.ctr("images", "rm", ref))
+    c.status(cid, "RUNNING")
+    expect(rt.state_exists(os.path.join(c.runc_root(rt), NAMESPACE), cid), "%s did not restore %s" % (rt.name, cid))
+    after = count()
+    expect(after >= before, "the counter restarted: %d at checkpoint, %d after restore" % (before, after))
+    wait_for(lambda: count() > after, "the restored counter to go on")
+
+
 CHECKS = [
     ("ctr run --rm, payload output", check_run_rm),
     ("ctr run: exit code", check_exit_code),
@@ -227,4 +255,5 @@ CHECKS = [
     ("go-runc: ps --format json", check_ps_json),
     ("go-runc: update --resources -", check_update),
     ("go-runc: events --stats", check_events_stats),
+    ("c checkpoint --task / c restore --live", check_checkpoint_restore),
 ]

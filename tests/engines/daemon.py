@@ -8,14 +8,15 @@ from harness import Failed, sh
 
 
 class Daemon:
-    def __init__(self, argv, log, ready):
-        self.argv, self.log, self.ready = argv, log, ready
+    def __init__(self, argv, log, ready, env=None):
+        self.argv, self.log, self.ready, self.env = argv, log, ready, env
         self.proc = None
 
     def start(self, timeout=30):
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env=self.env,
             )
         deadline = time.monotonic() + timeout
         while sh(self.ready, timeout=10).rc != 0:

@@ -112,6 +112,21 @@ def runtimes(names):
     return found
 
 
+def criu_env(env=None):
+    """env (or this process's) with the CRIU scripts/test builds first on PATH, where the
+    engines and runtimes look for it: Debian's CRIU cannot dump on this kernel."""
+    env = dict(os.environ if env is None else env)
+    criu = os.environ.get("HUSK_TEST_CRIU")
+    if criu:
+        env["PATH"] = os.path.dirname(criu) + ":" + env.get("PATH", "")
+    return env
+
+
+def need_criu():
+    if not os.environ.get("HUSK_TEST_CRIU"):
+        raise Failed("HUSK_TEST_CRIU is not set: scripts/test builds CRIU (scripts/criu)")
+
+
 class Result:
     def __init__(self, argv, rc, out, err):
         self.argv, self.rc, self.out, self.err = argv, rc, out, err
