@@ -41,10 +41,10 @@ facts
 make_rootfs
 # `scripts/guest run PART...` runs only those parts.
 read -ra parts <"$SHARE/parts"
-# The runtime and engine checks read v2 files; on v1 the cargo tests cover the driver.
+# The runtime, engine and rootless checks read v2 files; on v1 the cargo tests cover the driver.
 if [ ${#parts[@]} = 0 ]; then
     parts=(cargo)
-    unified && parts+=(runtime apparmor engines)
+    unified && parts+=(runtime apparmor engines rootless)
 fi
 for part in "${parts[@]}"; do
     case $part in
