@@ -180,6 +180,29 @@ fn exec_keeps_the_containers_dropped_caps_and_limits() {
     husk(&["delete", "-f", &id]).assert_ok();
 }
 
+/// As with runc, an exec'd process without a terminal leads a session of its own instead of
+/// staying in the caller's (a session outside the container's pid namespace reads as 0).
+#[test]
+fn an_exec_without_a_terminal_leads_its_own_session() {
+    let mut b = Bundle::new();
+    let id = running(&mut b);
+    let out = husk(&[
+        "exec",
+        &id,
+        "cut",
+        "-d",
+        " ",
+        "-f",
+        "1,6",
+        "/proc/self/stat",
+    ])
+    .assert_ok();
+    let ids: Vec<&str> = out.stdout.split_whitespace().collect();
+    assert_eq!(ids.len(), 2, "{out}");
+    assert_eq!(ids[0], ids[1], "pid and session id: {out}");
+    husk(&["delete", "-f", &id]).assert_ok();
+}
+
 #[test]
 fn exec_exits_with_the_process_status_and_255_when_exec_fails() {
     let mut b = Bundle::new();

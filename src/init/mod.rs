@@ -121,8 +121,9 @@ fn tenant(
 ) -> Result<Infallible, InitError> {
     std::env::set_current_dir("/")
         .map_err(|e| InitError::Io("chdir to the container's root", e))?;
-    if let Some(sock) = cfg.console_fd {
-        console::attach(terminal(sock, &cfg.process)?)?;
+    match cfg.console_fd {
+        Some(sock) => console::attach(terminal(sock, &cfg.process)?)?,
+        None => console::own_session()?,
     }
     mempolicy::apply(cfg.linux.memory_policy.as_ref())?;
     let mut hand = |fd| hand_listener(chan, fd);
