@@ -9,6 +9,16 @@
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+/// `From` impls that wrap each error type in its variant of `$enum`, for the error types
+/// that gather the layers below them (defined before the modules, which use it).
+macro_rules! wrap_errors {
+    ($enum:ident: $($variant:ident($t:ty)),*) => {$(
+        impl From<$t> for $enum {
+            fn from(e: $t) -> Self { $enum::$variant(e) }
+        }
+    )*};
+}
+
 pub mod cgroups;
 
 pub mod container;

@@ -124,15 +124,8 @@ impl fmt::Display for ContainerError {
 
 impl std::error::Error for ContainerError {}
 
-macro_rules! from_error {
-    ($($variant:ident($t:ty)),*) => {$(
-        impl From<$t> for ContainerError {
-            fn from(e: $t) -> Self { ContainerError::$variant(e) }
-        }
-    )*};
-}
-from_error!(
-    Spec(SpecError),
+wrap_errors!(
+    ContainerError: Spec(SpecError),
     Field(FieldError),
     Cgroup(CgroupError),
     Hook(HookError),

@@ -42,15 +42,8 @@ impl fmt::Display for InitError {
     }
 }
 
-macro_rules! from_error {
-    ($($variant:ident($t:ty)),*) => {$(
-        impl From<$t> for InitError {
-            fn from(e: $t) -> Self { InitError::$variant(e) }
-        }
-    )*};
-}
-from_error!(
-    Channel(ChannelError),
+wrap_errors!(
+    InitError: Channel(ChannelError),
     Rootfs(RootfsError),
     Hook(HookError),
     Process(ProcessError)
