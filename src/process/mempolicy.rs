@@ -1,8 +1,8 @@
 //! `linux.memoryPolicy`: the NUMA policy (set_mempolicy) that init and every exec'd process
 //! start with; checked at create with runc's words, applied before execve.
 
-use super::cpulist;
 use super::error::ProcessError;
+use crate::spec::cpulist;
 use crate::spec::MemoryPolicy;
 use crate::sys::sched;
 

@@ -3,7 +3,6 @@
 
 pub mod caps;
 pub mod console;
-pub mod cpulist;
 pub mod cwd;
 pub mod env;
 pub mod error;

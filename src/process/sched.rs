@@ -1,9 +1,8 @@
 //! `process.scheduler` and `process.ioPriority`: checked at create, applied by init while it
 //! is still privileged (real-time policies need CAP_SYS_NICE).
 
-use super::cpulist;
 use super::error::ProcessError;
-use crate::spec::{IoPriority, Process, Scheduler};
+use crate::spec::{cpulist, IoPriority, Process, Scheduler};
 use crate::sys::sched::{self, SchedAttr};
 
 const POLICIES: &[(&str, u32)] = &[

@@ -1,6 +1,7 @@
 //! The OCI runtime-spec types: config.json, the state JSON and features.
 
 mod config;
+pub mod cpulist;
 mod json;
 mod linux;
 mod load;

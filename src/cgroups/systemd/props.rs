@@ -208,18 +208,10 @@ fn cpu_quota(quota: Option<u64>, period: Option<u64>) -> Vec<Property> {
 
 /// A cpu or memory-node list ("0-3,8") as systemd's bytes: bit i%8 of byte i/8 is entry i.
 fn bitmask(list: &str) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for range in list.split(',').filter(|r| !r.is_empty()) {
-        let (lo, hi) = range.split_once('-').unwrap_or((range, range));
-        let (Ok(lo), Ok(hi)) = (lo.parse::<usize>(), hi.parse::<usize>()) else {
-            continue;
-        };
-        for i in lo..=hi.min(8191) {
-            if bytes.len() <= i / 8 {
-                bytes.resize(i / 8 + 1, 0);
-            }
-            bytes[i / 8] |= 1 << (i % 8);
-        }
+    let words = crate::spec::cpulist::parse(list).unwrap_or_default();
+    let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    while bytes.last() == Some(&0) {
+        bytes.pop();
     }
     bytes
 }
