@@ -98,6 +98,16 @@ fn hooks_get_the_state_on_stdin() {
         assert_eq!(state["id"], id.as_str(), "{kind}: {state}");
         assert_eq!(state["bundle"], bundle.dir_str(), "{kind}: {state}");
     }
+    // The hooks init runs get init's pid as the container's pid namespace numbers it (runc's
+    // getpid there), the others its host pid.
+    for (kind, status) in [
+        ("createContainer", "creating"),
+        ("startContainer", "created"),
+    ] {
+        let state = hook_state(&shared, kind);
+        assert_eq!(state["status"], status, "{kind}: {state}");
+        assert_eq!(state["pid"], 1, "{kind}: {state}");
+    }
     assert_eq!(hook_state(&shared, "poststart")["status"], "running");
     assert_eq!(hook_state(&shared, "poststop")["status"], "stopped");
     let pid = hook_state(&shared, "createRuntime")["pid"]

@@ -161,7 +161,8 @@ fn build(
     let cfg = InitConfig {
         spec: for_init(&saved.config),
         rootfs: saved.rootfs.clone(),
-        state: saved.state(Status::Creating),
+        bundle: saved.bundle.clone(),
+        hook_states: [Status::Creating, Status::Created].map(|s| hook_state(&saved, s, pid)),
         fifo_fd: child.fifo_fd.expect("spawned with the exec fifo"),
         preserve_fds: passed,
         console_fd: child.console_fd,
@@ -184,6 +185,14 @@ fn build(
         write_pid_file(p, pid)?;
     }
     Ok(saved)
+}
+
+/// The state a hook run by init gets: as runc's init, it gives its own pid, numbered as the
+/// container's pid namespace numbers it.
+fn hook_state(saved: &Saved, status: Status, pid: libc::pid_t) -> String {
+    let mut state = saved.state(status);
+    state.pid = crate::procfs::inner_pid(pid).unwrap_or(pid);
+    String::from_utf8_lossy(&spec::to_json(&state)).into_owned()
 }
 
 /// What init reads of the config. The seccomp program follows compiled, and the resources

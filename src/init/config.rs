@@ -1,7 +1,7 @@
 //! What the runtime tells the process it started once the namespaces exist: either the
 //! container's init, or a tenant that joins a running container.
 
-use crate::spec::{Linux, Process, Spec, State};
+use crate::spec::{Linux, Process, Spec};
 use serde::{Deserialize, Serialize};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
@@ -17,8 +17,11 @@ pub struct InitConfig {
     pub spec: Spec,
     /// The root filesystem's absolute host path.
     pub rootfs: PathBuf,
-    /// The state hooks receive on stdin; init updates pid and status.
-    pub state: State,
+    /// Relative mount sources are relative to it, as in runc.
+    pub bundle: PathBuf,
+    /// The state JSON the createContainer and the startContainer hooks get on stdin (status
+    /// creating, then created): made by the runtime, which knows init's host pid.
+    pub hook_states: [String; 2],
     /// O_PATH fd of the exec fifo, opened for writing once `start` reads it.
     pub fifo_fd: RawFd,
     pub preserve_fds: i32,

@@ -11,7 +11,7 @@ use crate::process::setup::Filter;
 use crate::process::{console, exec, lsm, mempolicy, setup};
 use crate::rootfs::{self, RootfsError};
 use crate::seccomp::Program;
-use crate::spec::{Process, Spec, Status};
+use crate::spec::{Process, Spec};
 use crate::sys::{fd, uts};
 use config::{InitConfig, Launch, TenantConfig};
 use std::convert::Infallible;
@@ -150,14 +150,13 @@ fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
 
 fn init(
     chan: &Channel,
-    mut cfg: InitConfig,
+    cfg: InitConfig,
     program: Option<Program>,
     fifo: &mut Option<std::fs::File>,
 ) -> Result<Infallible, InitError> {
     let spec = &cfg.spec;
     // Relative mount sources are relative to the bundle, as in runc.
-    std::env::set_current_dir(&cfg.state.bundle)
-        .map_err(|e| InitError::Io("chdir to the bundle", e))?;
+    std::env::set_current_dir(&cfg.bundle).map_err(|e| InitError::Io("chdir to the bundle", e))?;
     let mount_label = spec.linux.as_ref().and_then(|l| l.mount_label.as_deref());
     if let Some(label) = mount_label.filter(|l| !l.is_empty()) {
         lsm::set_mount_label(label)?;
@@ -173,10 +172,11 @@ fn init(
         cwd: Some(&cfg.rootfs),
         default_env: None,
     };
+    let [creating, created] = &cfg.hook_states;
     hooks::run(
         "createContainer",
         &hooks.create_container,
-        &crate::spec::to_json(&cfg.state),
+        creating.as_bytes(),
         in_rootfs,
     )?;
     rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
@@ -209,7 +209,6 @@ fn init(
     chan.send(Frame::Ready, &[])?;
     *fifo = Some(wait_for_start(cfg.fifo_fd)?);
     prepared.install_pending_filter()?;
-    cfg.state.status = Status::Created;
     // In the process's cwd; without an `env` of their own, with the process's, as runc.
     let as_process = Setting {
         cwd: None,
@@ -218,7 +217,7 @@ fn init(
     hooks::run(
         "startContainer",
         &hooks.start_container,
-        &crate::spec::to_json(&cfg.state),
+        created.as_bytes(),
         as_process,
     )?;
     if let Some(f) = fifo.as_mut() {

@@ -1,6 +1,6 @@
 //! The OCI state JSON that `husk state` prints, laid out exactly as runc 1.1.5 prints it.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const OCI_VERSION: &str = "1.2.0";
 
 /// Field order is the serialization order, which callers diffing runc's output rely on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct State {
     pub oci_version: String,
@@ -25,7 +25,7 @@ pub struct State {
     pub owner: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Creating,
