@@ -46,7 +46,15 @@ fn uid_map(pid: u32) -> (u32, u32, u32) {
 
 /// The ids the state root's range table holds for `id`.
 fn held(id: &str) -> usize {
-    let table = std::fs::read_to_string(state_root().join("system-ids")).unwrap_or_default();
+    use std::io::Read;
+    // husk rewrites the table in place under its lock; read between a truncate and a write, a
+    // concurrent test's create would show an empty one.
+    let Ok(mut file) = std::fs::File::open(state_root().join("system-ids")) else {
+        return 0;
+    };
+    husk::sys::fd::flock(&file).expect("lock the id table");
+    let mut table = String::new();
+    file.read_to_string(&mut table).expect("read the id table");
     table
         .lines()
         .filter(|l| l.split(' ').nth(1) == Some(id))
