@@ -584,3 +584,25 @@ fn a_terminal_container_gets_a_new_master_over_the_console_socket() {
     husk(&["delete", "--force", &id]).assert_ok();
     b.assert_clean(&id);
 }
+
+/// A system container's user namespace lives over an id range and idmapped mounts that the
+/// checkpoint does not carry: its restore is refused before anything is made.
+#[test]
+fn a_system_container_is_not_restored() {
+    let Some(criu) = criu() else { return };
+    let mut b = counter_bundle();
+    b.set(
+        "annotations",
+        serde_json::json!({ "io.husk.system": "true" }),
+    );
+    b.write();
+    let image = images(&b, "img");
+    std::fs::create_dir(&image).unwrap();
+    let stdio = r#"["/dev/null","/dev/null","/dev/null"]"#;
+    std::fs::write(Path::new(&image).join("descriptors.json"), stdio).unwrap();
+    let id = b.id();
+    let out = restore_out(&criu, &image, &b, &id, &[]);
+    let out = out.assert_fails_naming("a system container cannot be restored");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    b.assert_clean(&id);
+}

@@ -3,7 +3,7 @@
 use super::checkpoint::{criu_flag, criu_options};
 use super::create::{failure, options};
 use super::{flags, Failure, Global};
-use husk::container::{self, RestoreOptions};
+use husk::container::{self, CreateOptions, RestoreOptions};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -18,7 +18,13 @@ foreground husk exits with its status and deletes it. Flags: --image-path DIR (d
 
 pub fn run(g: &Global, rest: Vec<OsString>) -> Result<i32, Failure> {
     let mut opts = RestoreOptions {
-        create: options(g),
+        // The restored process already has its environment and mounts: no socket activation
+        // or notify socket is set up for it.
+        create: CreateOptions {
+            notify_socket: None,
+            listen_fds: 0,
+            ..options(g)
+        },
         criu: criu_options(g),
         ..Default::default()
     };

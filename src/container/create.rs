@@ -74,19 +74,15 @@ pub(super) fn create_with(
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     check_preserved_fds(passed)?;
     let mut plan = Plan::make(opts)?;
-    let process = plan.spec.process.as_mut().expect("checked");
-    if opts.listen_fds > 0 {
-        process.env.push(format!("LISTEN_FDS={}", opts.listen_fds));
-        process.env.push("LISTEN_PID=1".into());
-    }
-    let console = console::socket(process.terminal, opts.console_socket.as_deref(), foreground)?;
+    let terminal = plan.spec.process.as_ref().is_some_and(|p| p.terminal);
+    let console = console::socket(terminal, opts.console_socket.as_deref(), foreground)?;
     let mut undo = Undo::begin(opts, &plan.placement)?;
     let dir = undo.dir.as_ref().expect("armed");
-    if super::system::wanted(&plan.spec, opts.system) {
-        super::system::apply(&mut plan.spec, &opts.root, &opts.id, &dir.path)?;
+    if plan.system {
+        super::system::provision(&mut plan.spec, &opts.root, &opts.id, &dir.path)?;
     }
     if opts.notify_socket.is_some() {
-        notify::setup(&mut plan.spec, dir)?;
+        notify::make_dir(dir)?;
     }
     let saved = build(opts, plan, console, &mut undo)?;
     let dir = undo.disarm();
@@ -104,6 +100,7 @@ fn build(
         spec,
         placement,
         filter,
+        ..
     } = plan;
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");

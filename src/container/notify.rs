@@ -12,18 +12,20 @@ const IN_CONTAINER: &str = "/run/notify";
 const SOCKET: &str = "notify.sock";
 
 pub(super) fn dir(state: &StateDir) -> PathBuf {
-    state.path.join("notify")
+    in_state_dir(&state.path)
 }
 
-/// Points the payload at the socket `start` binds; the directory is mounted rather than the
-/// socket, which does not exist until then.
-pub(super) fn setup(spec: &mut Spec, state: &StateDir) -> Result<(), ContainerError> {
-    let dir = dir(state);
-    std::fs::create_dir(&dir).map_err(|e| ContainerError::io("create", &dir, e))?;
+fn in_state_dir(state: &Path) -> PathBuf {
+    state.join("notify")
+}
+
+/// With `--notify-socket`, points the payload at the socket `start` binds in the state dir
+/// `state`; the directory is mounted rather than the socket, which does not exist until then.
+pub(super) fn convert(spec: &mut Spec, state: &Path) {
     spec.mounts.push(Mount {
         destination: IN_CONTAINER.into(),
         kind: Some("bind".into()),
-        source: Some(dir),
+        source: Some(in_state_dir(state)),
         options: ["bind", "nosuid", "noexec", "nodev", "ro"]
             .map(String::from)
             .into(),
@@ -33,7 +35,12 @@ pub(super) fn setup(spec: &mut Spec, state: &StateDir) -> Result<(), ContainerEr
     process
         .env
         .push(format!("NOTIFY_SOCKET={IN_CONTAINER}/{SOCKET}"));
-    Ok(())
+}
+
+/// The directory `convert` mounted, once the state dir exists.
+pub(super) fn make_dir(state: &StateDir) -> Result<(), ContainerError> {
+    let dir = dir(state);
+    std::fs::create_dir(&dir).map_err(|e| ContainerError::io("create", &dir, e))
 }
 
 /// The two ends, ready before the payload runs so that no message is missed: the payload's

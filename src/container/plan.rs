@@ -1,7 +1,7 @@
 //! A container's plan: its bundle's config read, checked and converted once, before anything
 //! exists, so that a bad value is refused naming its field and nothing is left to undo.
 
-use super::{id, system, ContainerError, CreateOptions};
+use super::{id, notify, system, ContainerError, CreateOptions};
 use crate::cgroups::Placement;
 use crate::seccomp::{self, Program};
 use crate::spec::{self, FieldError, Seccomp, Spec};
@@ -16,6 +16,8 @@ pub(super) struct Plan {
     pub placement: Placement,
     /// linux.seccomp as BPF: init and tenants install what the runtime compiled.
     pub filter: Option<Program>,
+    /// A system container's: `system::provision` gives it its ids once its state dir exists.
+    pub system: bool,
 }
 
 impl Plan {
@@ -26,9 +28,8 @@ impl Plan {
         let mut spec = spec::load(&file)?;
         spec::validate(&spec, &bundle)?;
         super::check::check(&spec).map_err(|e| e.in_file(&file))?;
-        if system::wanted(&spec, opts.system) {
-            system::allow_namespace_calls(&mut spec);
-        }
+        options(&mut spec, opts)?;
+        let system = system::wanted(&spec, opts.system);
         let linux = spec.linux.clone().unwrap_or_default();
         let rootless = opts.rootless_cgroups();
         let placement = Placement::new(
@@ -45,8 +46,27 @@ impl Plan {
             spec,
             placement,
             filter,
+            system,
         })
     }
+}
+
+/// What the command's options and the system-container mode make of the checked config. The
+/// state dir does not exist yet: what goes in it is named here and made by create.
+fn options(spec: &mut Spec, opts: &CreateOptions) -> Result<(), ContainerError> {
+    let state = opts.root.join(&opts.id);
+    if system::wanted(spec, opts.system) {
+        system::convert(spec, &state)?;
+    }
+    if opts.notify_socket.is_some() {
+        notify::convert(spec, &state);
+    }
+    if opts.listen_fds > 0 {
+        let env = &mut spec.process.as_mut().expect("checked").env;
+        env.push(format!("LISTEN_FDS={}", opts.listen_fds));
+        env.push("LISTEN_PID=1".into());
+    }
+    Ok(())
 }
 
 /// The container's seccomp profile as the program every process in it installs.

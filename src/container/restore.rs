@@ -34,8 +34,14 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
         bundle,
         spec,
         placement,
+        system,
         ..
     } = Plan::make(&opts.create)?;
+    if system {
+        return Err(ContainerError::Usage(
+            "a system container cannot be restored: its id range and idmapped mounts are not in the checkpoint",
+        ));
+    }
     let terminal = spec.process.as_ref().is_some_and(|p| p.terminal);
     let console = console::socket(terminal, opts.create.console_socket.as_deref(), None)?;
     let namespaces = External::open(&spec)?;

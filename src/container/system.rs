@@ -20,6 +20,9 @@ const ENGINE_DIRS: [&str; 3] = ["docker", "containers", "containerd"];
 /// Nodes a nested engine opens (fuse-overlayfs, a rootless network), named with '-' for '/'
 /// under /dev; /dev/net/tun is in the default device rules already, /dev/fuse gets one.
 const NESTED_DEVICES: [(&str, u32, u32); 2] = [("fuse", 10, 229), ("net-tun", 10, 200)];
+/// Under the state dir: the nested engine's storage, and the nodes of NESTED_DEVICES.
+const SYSTEM: &str = "system";
+const DEVICES: &str = "system/dev";
 /// What a nested runtime makes its containers with; the kernel holds each of them to what the
 /// container's user namespace owns, whatever the config's seccomp profile says of them.
 /// One string, split where used: no relocation per name.
@@ -51,11 +54,12 @@ pub fn range(spec: &Spec) -> Option<IdRange> {
     })
 }
 
-/// Turns `spec` into a system container's; `dir` is its state dir, which holds the host dirs
-/// of the nested engine's storage and goes with it.
-pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), ContainerError> {
+/// Turns the checked `spec` into a system container's, all but its id maps (see `provision`);
+/// `dir` is the state dir create makes, which holds the host side of the nested engine's
+/// storage and devices and goes with it.
+pub fn convert(spec: &mut Spec, dir: &Path) -> Result<(), ContainerError> {
     refuse_host_namespaces(spec)?;
-    let ids = idrange::allocate(root, id)?;
+    allow_namespace_calls(spec);
     let rootfs = spec
         .root
         .as_ref()
@@ -63,15 +67,6 @@ pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), C
         .unwrap_or_default();
     spec.annotations.insert(ANNOTATION.into(), "true".into());
     let linux = spec.linux.get_or_insert_with(Default::default);
-    let map = |host_id| {
-        vec![IdMapping {
-            container_id: 0,
-            host_id,
-            size: SIZE,
-        }]
-    };
-    linux.uid_mappings = map(ids.uid);
-    linux.gid_mappings = map(ids.gid);
     // crun writes the nested container's sysctls through this /proc/sys before its own proc
     // is mounted; the user namespace keeps every sysctl it does not own read-only.
     linux.readonly_paths.retain(|p| p != Path::new("/proc/sys"));
@@ -99,12 +94,37 @@ pub fn apply(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), C
     for set in [&mut caps.bounding, &mut caps.effective, &mut caps.permitted] {
         *set = Some(all.clone());
     }
-    mounts(spec, rootfs, dir)
+    mounts(spec, rootfs, dir);
+    Ok(())
+}
+
+/// What a converted system container needs made once its state dir exists: an id range of its
+/// own for its user namespace's maps, and the host side of its devices and engine storage.
+pub fn provision(spec: &mut Spec, root: &Path, id: &str, dir: &Path) -> Result<(), ContainerError> {
+    let ids = idrange::allocate(root, id)?;
+    let linux = spec.linux.get_or_insert_with(Default::default);
+    let map = |host_id| {
+        vec![IdMapping {
+            container_id: 0,
+            host_id,
+            size: SIZE,
+        }]
+    };
+    linux.uid_mappings = map(ids.uid);
+    linux.gid_mappings = map(ids.gid);
+    for (name, major, minor) in NESTED_DEVICES {
+        make_node(&dir.join(DEVICES), name, major, minor)?;
+    }
+    for name in ENGINE_DIRS {
+        let host = dir.join(SYSTEM).join(name);
+        std::fs::create_dir_all(&host).map_err(|e| ContainerError::io("make", &host, e))?;
+    }
+    Ok(())
 }
 
 /// A system container's seccomp profile, before it is compiled: the profile's own rules for
 /// these calls go, argument checks and all, and one allows them.
-pub fn allow_namespace_calls(spec: &mut Spec) {
+fn allow_namespace_calls(spec: &mut Spec) {
     let Some(profile) = spec.linux.as_mut().and_then(|l| l.seccomp.as_mut()) else {
         return;
     };
@@ -154,7 +174,7 @@ fn mount(dest: &Path, kind: &str, source: PathBuf, opts: &[&str]) -> Mount {
 /// The rootfs idmapped first, a writable cgroup tree, tmpfs where systemd expects it, and the
 /// nested engine's storage: host dirs under the state dir (0700, which the container's root
 /// could not traverse), bound in as idmapped trees the runtime opens.
-fn mounts(spec: &mut Spec, rootfs: PathBuf, dir: &Path) -> Result<(), ContainerError> {
+fn mounts(spec: &mut Spec, rootfs: PathBuf, dir: &Path) {
     let idmapped = ["rbind", "idmap"];
     spec.mounts
         .insert(0, mount(Path::new("/"), "bind", rootfs, &idmapped));
@@ -176,20 +196,17 @@ fn mounts(spec: &mut Spec, rootfs: PathBuf, dir: &Path) -> Result<(), ContainerE
                 .push(mount(dest, "tmpfs", "tmpfs".into(), &opts));
         }
     }
-    let devs = dir.join("system/dev");
-    for (name, major, minor) in NESTED_DEVICES {
-        let node = make_node(&devs, name, major, minor)?;
+    for (name, _, _) in NESTED_DEVICES {
         let dest = Path::new("/dev").join(name.replace('-', "/"));
+        let node = dir.join(DEVICES).join(name);
         spec.mounts
             .push(mount(&dest, "bind", node, &["bind", "idmap", "rdev"]));
     }
     for name in ENGINE_DIRS {
-        let host = dir.join("system").join(name);
-        std::fs::create_dir_all(&host).map_err(|e| ContainerError::io("make", &host, e))?;
+        let host = dir.join(SYSTEM).join(name);
         let dest = Path::new("/var/lib").join(name);
         spec.mounts.push(mount(&dest, "bind", host, &idmapped));
     }
-    Ok(())
 }
 
 /// A node of the host's device `major:minor`, owned by root and open to all as hosts have
