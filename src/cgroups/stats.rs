@@ -2,6 +2,7 @@
 //! field names and its omissions of zero values, read from v1 or v2 files.
 
 use super::Cgroup;
+use crate::spec::cpulist;
 use std::fs;
 
 /// A JSON object written field by field.
@@ -176,15 +177,7 @@ impl Cgroup {
 
     fn cpuset(&self) -> Obj {
         let mut o = Obj::new();
-        let ids = |f: &str| -> Vec<u64> {
-            let text = self.read(f);
-            let mut out = Vec::new();
-            for range in text.trim().split(',').filter(|r| !r.is_empty()) {
-                let (a, b) = range.split_once('-').unwrap_or((range, range));
-                out.extend(a.parse().unwrap_or(0)..=b.parse().unwrap_or(0));
-            }
-            out
-        };
+        let ids = |f: &str| cpulist::members(&cpulist::parse(&self.read(f)).unwrap_or_default());
         o.list("cpus", &ids("cpuset.cpus"));
         o.num("cpu_exclusive", self.num("cpuset.cpu_exclusive"));
         o.list("mems", &ids("cpuset.mems"));

@@ -34,6 +34,13 @@ fn id(text: &str) -> Result<usize, &'static str> {
     }
 }
 
+/// The numbers whose bits are set in `mask`, in order.
+pub fn members(mask: &[u64]) -> Vec<u64> {
+    (0..mask.len() as u64 * 64)
+        .filter(|&bit| mask[bit as usize / 64] & (1 << (bit % 64)) != 0)
+        .collect()
+}
+
 /// How many bits of `mask` are set.
 pub fn count(mask: &[u64]) -> u32 {
     mask.iter().map(|w| w.count_ones()).sum()
@@ -42,6 +49,12 @@ pub fn count(mask: &[u64]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_the_set_bits_in_order() {
+        assert_eq!(members(&parse("0-2,5,64").unwrap()), [0, 1, 2, 5, 64]);
+        assert!(members(&[]).is_empty());
+    }
 
     #[test]
     fn lists_and_ranges_become_bits() {
