@@ -173,7 +173,7 @@ fn build(
         &Launch::Init(Box::new(cfg)),
         filter.as_ref(),
         &trees,
-        || hooks::runtime(&saved).map_err(|e| e.to_string()),
+        || hooks::runtime(&saved),
         |fd| hand_listener(seccomp, pid, &saved.state(Status::Creating), fd),
     )?;
     crate::log::debug(|| format!("{}: init is parked on the exec fifo", opts.id));
@@ -255,11 +255,13 @@ pub(super) fn hand_listener(
     pid: libc::pid_t,
     state: &State,
     fd: OwnedFd,
-) -> Result<(), String> {
-    let s = seccomp.ok_or("a seccomp listener without linux.seccomp")?;
+) -> Result<(), FieldError> {
+    let field = "linux.seccomp.listenerPath";
+    let s = seccomp
+        .ok_or_else(|| FieldError::new(field, "a seccomp listener without linux.seccomp"))?;
     let path = s.listener_path.as_deref().unwrap_or(Path::new(""));
     crate::seccomp::notify::send(path, s.listener_metadata.as_deref(), pid, state, fd.as_fd())
-        .map_err(|e| format!("linux.seccomp.listenerPath: {}: {e}", path.display()))
+        .map_err(|e| FieldError::new(field, format!("{}: {e}", path.display())))
 }
 
 /// Without a delegated subtree a rootless container stays in the caller's cgroup: fine unless

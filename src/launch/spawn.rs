@@ -172,13 +172,13 @@ impl Child {
     /// runs the prestart and createRuntime hooks when init reaches that point, and
     /// `on_listener` takes a seccomp listener. The compiled `filter` and then `trees`
     /// (idmapped mounts) follow the configuration.
-    pub fn finish(
+    pub fn finish<H: fmt::Display, L: fmt::Display>(
         &self,
         cfg: &impl serde::Serialize,
         filter: Option<&Program>,
         trees: &[OwnedFd],
-        mut on_hooks: impl FnMut() -> Result<(), String>,
-        mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
+        mut on_hooks: impl FnMut() -> Result<(), H>,
+        mut on_listener: impl FnMut(OwnedFd) -> Result<(), L>,
     ) -> Result<(), SpawnError> {
         self.configure(cfg, filter)?;
         if !trees.is_empty() {
@@ -208,11 +208,11 @@ impl Child {
     /// Hands a tenant its configuration and returns once it has exec'd: the init socket is
     /// close-on-exec, so its end means the payload runs. Errors before that arrive as frames;
     /// `on_listener` takes a seccomp listener.
-    pub fn hand_over(
+    pub fn hand_over<L: fmt::Display>(
         &self,
         cfg: &impl serde::Serialize,
         filter: Option<&Program>,
-        mut on_listener: impl FnMut(OwnedFd) -> Result<(), String>,
+        mut on_listener: impl FnMut(OwnedFd) -> Result<(), L>,
     ) -> Result<(), SpawnError> {
         self.configure(cfg, filter)?;
         loop {
@@ -245,10 +245,11 @@ impl Child {
     }
 
     /// The child waits for the runtime's word after a request: DONE, or the error's text.
-    fn answer(&self, result: Result<(), String>) -> Result<(), SpawnError> {
+    fn answer(&self, result: Result<(), impl fmt::Display>) -> Result<(), SpawnError> {
         match result {
             Ok(()) => Ok(self.chan.send(Frame::HooksDone, &[])?),
-            Err(text) => {
+            Err(e) => {
+                let text = e.to_string();
                 let _ = self.chan.send(Frame::Error, text.as_bytes());
                 Err(ChannelError::Peer(text).into())
             }
