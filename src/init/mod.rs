@@ -179,7 +179,7 @@ fn init(
         &crate::spec::to_json(&cfg.state),
         in_rootfs,
     )?;
-    rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
+    rootfs::pivot(spec, &cfg.rootfs, cfg.no_pivot)?;
     let process = spec.process.clone().unwrap_or_default();
     match cfg.console_fd {
         Some(sock) => {

@@ -43,6 +43,17 @@ fn move_root(rootfs: &Path) -> Result<(), RootfsError> {
         .context(|| format!("chdir into rootfs {}", rootfs.display()))?;
     mount::mount(Some(rootfs), Path::new("/"), None, libc::MS_MOVE, None)
         .context(|| format!("move rootfs {} onto /", rootfs.display()))?;
+    chroot_here(rootfs)
+}
+
+/// Without a mount namespace of its own, the container's root is the rootfs directory itself.
+pub fn chroot(rootfs: &Path) -> Result<(), RootfsError> {
+    std::env::set_current_dir(rootfs)
+        .context(|| format!("chdir into rootfs {}", rootfs.display()))?;
+    chroot_here(rootfs)
+}
+
+fn chroot_here(rootfs: &Path) -> Result<(), RootfsError> {
     fs::chroot(Path::new(".")).context(|| format!("chroot into {}", rootfs.display()))?;
     std::env::set_current_dir("/").context(|| "chdir / in the new root")
 }
