@@ -1,6 +1,7 @@
 //! Switching the process's root to the prepared rootfs.
 
 use super::error::{Context, RootfsError};
+use crate::procfs::mountinfo;
 use crate::sys::{fs, mount};
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -39,6 +40,7 @@ fn pivot_root(rootfs: &Path) -> Result<(), RootfsError> {
 
 /// For roots pivot_root cannot leave (e.g. an initramfs): move the rootfs over / and chroot.
 fn move_root(rootfs: &Path) -> Result<(), RootfsError> {
+    drop_host_pseudo_fs(rootfs)?;
     std::env::set_current_dir(rootfs)
         .context(|| format!("chdir into rootfs {}", rootfs.display()))?;
     mount::mount(Some(rootfs), Path::new("/"), None, libc::MS_MOVE, None)
@@ -56,4 +58,38 @@ pub fn chroot(rootfs: &Path) -> Result<(), RootfsError> {
 fn chroot_here(rootfs: &Path) -> Result<(), RootfsError> {
     fs::chroot(Path::new(".")).context(|| format!("chroot into {}", rootfs.display()))?;
     std::env::set_current_dir("/").context(|| "chdir / in the new root")
+}
+
+/// The host's whole procfs and sysfs mounts stay in this mount namespace under the chroot, and
+/// the kernel lets a new user namespace mount a fresh procfs or sysfs while one is fully
+/// visible there: each is detached, or covered where it cannot be.
+fn drop_host_pseudo_fs(rootfs: &Path) -> Result<(), RootfsError> {
+    // mountinfo names the rootfs's own /proc and /sys by its real path.
+    let rootfs =
+        std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
+    let text =
+        std::fs::read_to_string("/proc/self/mountinfo").context(|| "read /proc/self/mountinfo")?;
+    let whole = |m: &&mountinfo::MountInfo| {
+        m.root == Path::new("/")
+            && matches!(m.fstype.as_str(), "proc" | "sysfs")
+            && !m.mount_point.starts_with(&rootfs)
+    };
+    for m in mountinfo::parse(&text).iter().filter(whole) {
+        let point = &m.mount_point;
+        let what = || format!("take the host's {} off {}", m.fstype, point.display());
+        // Kept from the host's view: the detach below must not propagate there.
+        match mount::mount(None, point, None, libc::MS_SLAVE | libc::MS_REC, None) {
+            // Under a mount detached before it.
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
+            other => other.context(what)?,
+        }
+        match mount::umount2(point, libc::MNT_DETACH) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) => {
+                mount::mount(Some(Path::new("tmpfs")), point, Some("tmpfs"), 0, None)
+                    .context(what)?
+            }
+            other => other.context(what)?,
+        }
+    }
+    Ok(())
 }
