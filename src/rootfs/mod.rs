@@ -54,8 +54,8 @@ impl Namespaces {
 
 /// Before pivot_root, with the host filesystem still visible: propagation, the rootfs bind,
 /// every `mounts` entry and /dev. `rootfs` is the absolute host path of the container's root.
-/// `trees` are the idmapped mounts the runtime made for the entries that ask for them.
-pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<OwnedFd>) -> Result<(), RootfsError> {
+/// `trees` has the mount the runtime made on the host's side, if any, for each `mounts` entry.
+pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<Option<OwnedFd>>) -> Result<(), RootfsError> {
     let linux = spec.linux.as_ref();
     let rootfs =
         std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
@@ -89,19 +89,20 @@ pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<OwnedFd>) -> Result<(), Ro
 /// the rootfs before anything is resolved in it, so every later mount lands on the mapped view.
 fn idmapped_root<'a>(
     mounts: &'a [crate::spec::Mount],
-    mut trees: Vec<OwnedFd>,
+    mut trees: Vec<Option<OwnedFd>>,
     rootfs: &Path,
-) -> Result<(&'a [crate::spec::Mount], Vec<OwnedFd>), RootfsError> {
+) -> Result<(&'a [crate::spec::Mount], Vec<Option<OwnedFd>>), RootfsError> {
     let first = mounts.first();
     if !first.is_some_and(|m| m.destination == Path::new("/") && m.idmap().is_some()) {
         return Ok((mounts, trees));
     }
-    let tree = trees.remove(0);
-    let target = crate::sys::fs::openat(None, rootfs, libc::O_PATH | libc::O_DIRECTORY, 0)
-        .context(|| format!("open rootfs {}", rootfs.display()))?;
-    use std::os::fd::AsFd;
-    crate::sys::mount::move_mount(tree.as_fd(), target.as_fd())
-        .context(|| format!("mount the idmapped rootfs on {}", rootfs.display()))?;
+    if let Some(tree) = trees.remove(0) {
+        let target = crate::sys::fs::openat(None, rootfs, libc::O_PATH | libc::O_DIRECTORY, 0)
+            .context(|| format!("open rootfs {}", rootfs.display()))?;
+        use std::os::fd::AsFd;
+        crate::sys::mount::move_mount(tree.as_fd(), target.as_fd())
+            .context(|| format!("mount the idmapped rootfs on {}", rootfs.display()))?;
+    }
     Ok((&mounts[1..], trees))
 }
 
