@@ -133,7 +133,7 @@ fn build(
     super::system::delegate(&spec, &cgroup)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     super::netdev::move_all(&linux.net_devices, pid)?;
-    let (tree_at, trees): (Vec<usize>, Vec<_>) = idmapped::trees(&spec, &bundle, pid, exe)?
+    let (tree_at, trees): (Vec<u32>, Vec<_>) = idmapped::trees(&spec, &bundle, pid, exe)?
         .into_iter()
         .unzip();
     crate::log::debug(|| {

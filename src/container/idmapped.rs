@@ -19,7 +19,7 @@ pub fn trees(
     bundle: &Path,
     init: libc::pid_t,
     exe: &Path,
-) -> Result<Vec<(usize, OwnedFd)>, ContainerError> {
+) -> Result<Vec<(u32, OwnedFd)>, ContainerError> {
     let mut trees = Vec::new();
     let linux = spec.linux.as_ref();
     let mapped_root = (
@@ -29,41 +29,41 @@ pub fn trees(
     for (i, m) in spec.mounts.iter().enumerate() {
         // Relative sources are relative to the bundle, as init reads them.
         let source = bundle.join(m.source.as_deref().unwrap_or(Path::new("")));
-        let whole = m.options.iter().any(|o| o == "rbind");
-        let idmapped = match m.idmap() {
-            Some(recursive) => Some((
-                recursive,
-                match m.uid_mappings.is_empty() {
-                    true => open_userns(init),
-                    false => own_userns(exe, m),
-                }?,
-            )),
+        let userns = match m.idmap() {
+            Some(_) if m.uid_mappings.is_empty() => Some(open_userns(init)?),
+            Some(_) => Some(own_userns(exe, m)?),
             None if is_bind(m) && !reachable(&source, mapped_root) => None,
             None => continue,
         };
-        let tree = fs::openat(None, &source, libc::O_PATH, 0)
-            .and_then(|src| mount::clone_tree(src.as_fd(), whole || idmapped.as_ref().is_some_and(|r| r.0)))
-            .and_then(|tree| match &idmapped {
-                Some((recursive, userns)) => mount::idmap(tree.as_fd(), userns.as_fd(), *recursive).map(|()| tree),
-                None => Ok(tree),
-            })
-            .map_err(|e| {
-                // A system container's rootfs is the entry on `/`, which its config never had.
-                let field = match m.destination == Path::new("/") {
-                    true => "root.path".into(),
-                    false => format!("mounts[{i}]"),
-                };
-                let src = source.display();
-                match e.raw_os_error() {
-                    Some(libc::EINVAL) if idmapped.is_some() => ContainerError::Field(FieldError::new(field, format!(
-                        "{src}: its filesystem cannot be idmapped (overlayfs cannot; ext4, xfs, btrfs and tmpfs can)"
-                    ))),
-                    _ => ContainerError::io("make a mount of", format!("{src} ({field})"), e),
-                }
-            })?;
-        trees.push((i, tree));
+        let tree = make_tree(m, &source, userns.as_ref()).map_err(|e| {
+            // A system container's rootfs is the entry on `/`, which its config never had.
+            let field = match m.destination == Path::new("/") {
+                true => "root.path".into(),
+                false => format!("mounts[{i}]"),
+            };
+            let src = source.display();
+            match e.raw_os_error() {
+                Some(libc::EINVAL) if userns.is_some() => ContainerError::Field(FieldError::new(field, format!(
+                    "{src}: its filesystem cannot be idmapped (overlayfs cannot; ext4, xfs, btrfs and tmpfs can)"
+                ))),
+                _ => ContainerError::io("make a mount of", format!("{src} ({field})"), e),
+            }
+        })?;
+        trees.push((i as u32, tree));
     }
     Ok(trees)
+}
+
+/// A detached copy of `source`'s mount, idmapped through `userns` when one is given.
+fn make_tree(m: &Mount, source: &Path, userns: Option<&OwnedFd>) -> std::io::Result<OwnedFd> {
+    let recursive = m.idmap() == Some(true);
+    let whole = recursive || m.options.iter().any(|o| o == "rbind");
+    let src = fs::openat(None, source, libc::O_PATH, 0)?;
+    let tree = mount::clone_tree(src.as_fd(), whole)?;
+    if let Some(ns) = userns {
+        mount::idmap(tree.as_fd(), ns.as_fd(), recursive)?;
+    }
+    Ok(tree)
 }
 
 /// The host id the container's root maps to, when it is not root's own.

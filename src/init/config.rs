@@ -32,7 +32,7 @@ pub struct InitConfig {
     pub filter: bool,
     /// The `mounts` entries whose mount the runtime made on the host's side; one fd each
     /// follows, in this order.
-    pub trees: Vec<usize>,
+    pub trees: Vec<u32>,
 }
 
 /// An extra process in a running container: its namespaces already hold the root filesystem,

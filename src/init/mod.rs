@@ -233,7 +233,7 @@ fn init(
 fn host_trees(
     chan: &Channel,
     spec: &Spec,
-    which: &[usize],
+    which: &[u32],
 ) -> Result<Vec<Option<OwnedFd>>, InitError> {
     let mut trees: Vec<Option<OwnedFd>> = spec.mounts.iter().map(|_| None).collect();
     if which.is_empty() {
@@ -242,7 +242,7 @@ fn host_trees(
     let fds = fd::recv_fds(&chan.0, which.len())
         .map_err(|e| InitError::Io("receive the runtime's mounts", e))?;
     for (&i, fd) in which.iter().zip(fds) {
-        if let Some(slot) = trees.get_mut(i) {
+        if let Some(slot) = trees.get_mut(i as usize) {
             *slot = Some(fd);
         }
     }

@@ -76,20 +76,19 @@ fn drop_host_pseudo_fs(rootfs: &Path) -> Result<(), RootfsError> {
     };
     for m in mountinfo::parse(&text).iter().filter(whole) {
         let point = &m.mount_point;
-        let what = || format!("take the host's {} off {}", m.fstype, point.display());
-        // Kept from the host's view: the detach below must not propagate there.
-        match mount::mount(None, point, None, libc::MS_SLAVE | libc::MS_REC, None) {
+        // Made a slave first, so the detach does not propagate to the host.
+        let done = match mount::mount(None, point, None, libc::MS_SLAVE | libc::MS_REC, None) {
             // Under a mount detached before it.
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
-            other => other.context(what)?,
-        }
-        match mount::umount2(point, libc::MNT_DETACH) {
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) => {
-                mount::mount(Some(Path::new("tmpfs")), point, Some("tmpfs"), 0, None)
-                    .context(what)?
-            }
-            other => other.context(what)?,
-        }
+            Ok(()) => match mount::umount2(point, libc::MNT_DETACH) {
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) => {
+                    mount::mount(Some(Path::new("tmpfs")), point, Some("tmpfs"), 0, None)
+                }
+                other => other,
+            },
+            err => err,
+        };
+        done.context(|| format!("take the host's {} off {}", m.fstype, point.display()))?;
     }
     Ok(())
 }
