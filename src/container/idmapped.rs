@@ -74,15 +74,18 @@ fn mapped(maps: &[IdMapping]) -> Option<u32> {
         .filter(|&id| id != 0)
 }
 
-/// Whether init, running as the container's mapped root, can open `source`. Checked as those
-/// host ids without root's file capabilities, which init lacks over files of unmapped owners.
+/// Whether init, running as the container's mapped root, may search its way to `source`.
+/// Checked as those host ids without root's file capabilities, which init lacks over files
+/// of unmapped owners.
 fn reachable(source: &Path, (uid, gid): (Option<u32>, Option<u32>)) -> bool {
     let (Some(uid), true) = (uid, ids::is_root()) else {
         return true;
     };
-    ids::with_fs_ids(uid, gid.unwrap_or(uid), || {
-        fs::openat(None, source, libc::O_PATH, 0).is_ok()
-    })
+    // Any other failure (a missing source) is init's to report, naming the entry.
+    let failed = ids::with_fs_ids(uid, gid.unwrap_or(uid), || {
+        fs::openat(None, source, libc::O_PATH, 0).err()
+    });
+    failed.and_then(|e| e.raw_os_error()) != Some(libc::EACCES)
 }
 
 fn is_bind(m: &Mount) -> bool {
