@@ -54,12 +54,19 @@ pub fn trees(
     Ok(trees)
 }
 
-/// A detached copy of `source`'s mount, idmapped through `userns` when one is given.
+/// A detached copy of `source`'s mount, idmapped through `userns` when one is given. A copy
+/// of a shared mount joins its peer group: made a slave, the container's mounts under it do
+/// not propagate to the host, as with every mount init makes.
 fn make_tree(m: &Mount, source: &Path, userns: Option<&OwnedFd>) -> std::io::Result<OwnedFd> {
     let recursive = m.idmap() == Some(true);
     let whole = recursive || m.options.iter().any(|o| o == "rbind");
     let src = fs::openat(None, source, libc::O_PATH, 0)?;
     let tree = mount::clone_tree(src.as_fd(), whole)?;
+    let slave = mount::MountAttr {
+        propagation: libc::MS_SLAVE,
+        ..Default::default()
+    };
+    mount::mount_setattr(tree.as_fd(), slave, true)?;
     if let Some(ns) = userns {
         mount::idmap(tree.as_fd(), ns.as_fd(), recursive)?;
     }
