@@ -173,4 +173,7 @@ fn mounts_under_the_runtimes_trees_stay_in_the_container() {
         leaked.is_empty(),
         "container mounts reached the host: {leaked:?}"
     );
+    let umount = std::process::Command::new("umount").arg(at).status();
+    assert!(umount.unwrap().success());
+    b.assert_clean(&id);
 }
