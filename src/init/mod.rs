@@ -162,7 +162,7 @@ fn init(
     if let Some(label) = mount_label.filter(|l| !l.is_empty()) {
         lsm::set_mount_label(label)?;
     }
-    rootfs::prepare(spec, &cfg.rootfs, host_trees(chan, spec, &cfg.trees)?)?;
+    let real_rootfs = rootfs::prepare(spec, &cfg.rootfs, host_trees(chan, spec, &cfg.trees)?)?;
     if needs_runtime_hooks(spec) {
         chan.send(Frame::Hooks, &[])?;
         chan.expect(Frame::HooksDone)?;
@@ -179,7 +179,7 @@ fn init(
         &crate::spec::to_json(&cfg.state),
         in_rootfs,
     )?;
-    rootfs::pivot(spec, &cfg.rootfs, cfg.no_pivot)?;
+    rootfs::pivot(spec, &real_rootfs, cfg.no_pivot)?;
     let process = spec.process.clone().unwrap_or_default();
     match cfg.console_fd {
         Some(sock) => {

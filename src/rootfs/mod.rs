@@ -55,7 +55,12 @@ impl Namespaces {
 /// Before pivot_root, with the host filesystem still visible: propagation, the rootfs bind,
 /// every `mounts` entry and /dev. `rootfs` is the absolute host path of the container's root.
 /// `trees` has the mount the runtime made on the host's side, if any, for each `mounts` entry.
-pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<Option<OwnedFd>>) -> Result<(), RootfsError> {
+/// Returns the rootfs's real path, which [`pivot`] takes.
+pub fn prepare(
+    spec: &Spec,
+    rootfs: &Path,
+    trees: Vec<Option<OwnedFd>>,
+) -> Result<std::path::PathBuf, RootfsError> {
     let linux = spec.linux.as_ref();
     let rootfs =
         std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
@@ -82,7 +87,8 @@ pub fn prepare(spec: &Spec, rootfs: &Path, trees: Vec<Option<OwnedFd>>) -> Resul
         // though the config asks for none; runc checks both too.
         userns: ns.user || crate::sys::ids::in_user_namespace(),
     };
-    devices.setup(&spec.mounts, linux.map_or(&[][..], |l| &l.devices))
+    devices.setup(&spec.mounts, linux.map_or(&[][..], |l| &l.devices))?;
+    Ok(rootfs)
 }
 
 /// A first entry that binds an idmapped tree on `/` (a system container's rootfs) goes over
@@ -108,6 +114,7 @@ fn idmapped_root<'a>(
 
 /// Makes `rootfs` the process's `/` with pivot_root, or with MS_MOVE and chroot for `no_pivot`,
 /// or with chroot alone in the host's mount namespace, whose root must stay where it is.
+/// `rootfs` is the real path [`prepare`] returned.
 pub fn pivot(spec: &Spec, rootfs: &Path, no_pivot: bool) -> Result<(), RootfsError> {
     match Namespaces::of(spec.linux.as_ref()).mount {
         true => pivot::pivot(rootfs, no_pivot),

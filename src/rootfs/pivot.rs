@@ -62,17 +62,15 @@ fn chroot_here(rootfs: &Path) -> Result<(), RootfsError> {
 
 /// The host's whole procfs and sysfs mounts stay in this mount namespace under the chroot, and
 /// the kernel lets a new user namespace mount a fresh procfs or sysfs while one is fully
-/// visible there: each is detached, or covered where it cannot be.
+/// visible there: each is detached, or covered where it cannot be. `rootfs` is a real path,
+/// as mountinfo names the container's own /proc and /sys under it.
 fn drop_host_pseudo_fs(rootfs: &Path) -> Result<(), RootfsError> {
-    // mountinfo names the rootfs's own /proc and /sys by its real path.
-    let rootfs =
-        std::fs::canonicalize(rootfs).context(|| format!("resolve rootfs {}", rootfs.display()))?;
     let text =
         std::fs::read_to_string("/proc/self/mountinfo").context(|| "read /proc/self/mountinfo")?;
     let whole = |m: &&mountinfo::MountInfo| {
         m.root == Path::new("/")
             && matches!(m.fstype.as_str(), "proc" | "sysfs")
-            && !m.mount_point.starts_with(&rootfs)
+            && !m.mount_point.starts_with(rootfs)
     };
     for m in mountinfo::parse(&text).iter().filter(whole) {
         let point = &m.mount_point;
