@@ -7,7 +7,7 @@ use common::user::map;
 use common::*;
 use serde_json::json;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 /// Container ids 0..65536 are host ids 100000..165536; /shared is a root-owned host directory
 /// bound with `options` (plus `rbind`).
@@ -108,5 +108,72 @@ fn a_mount_with_its_own_mappings_needs_no_user_namespace() {
     b.run(&id).assert_ok();
     let meta = fs::metadata(shared.join("made")).unwrap();
     assert_eq!((meta.uid(), meta.gid()), (1000, 1000));
+    b.assert_clean(&id);
+}
+
+/// A bind source under a host directory of mode 0700 owned by host root is out of reach of
+/// the container's root (host uid 100000): the runtime opens it from the host's side, as
+/// current runc does, for a file bound read-only and a directory bound recursively.
+#[test]
+fn bind_sources_the_mapped_root_cannot_reach_are_opened_by_the_runtime() {
+    let (mut b, _) = mapped_bundle(&[]);
+    let locked = b.dir().join("locked");
+    fs::create_dir_all(locked.join("dir")).unwrap();
+    fs::write(locked.join("file"), "file\n").unwrap();
+    fs::write(locked.join("dir/inner"), "inner\n").unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).unwrap();
+    // The container's root cannot make mount points in the root-owned rootfs.
+    fs::write(b.rootfs().join("file"), "").unwrap();
+    fs::create_dir(b.rootfs().join("dir")).unwrap();
+    let host = |name: &str| locked.join(name).to_str().unwrap().to_string();
+    b.mount("/file", "bind", &host("file"), &["bind", "ro"]);
+    b.mount("/dir", "bind", &host("dir"), &["rbind"]);
+    b.sh("cat /file /dir/inner; echo x > /file || echo read-only");
+    let id = b.id();
+    let out = b.run(&id).assert_ok();
+    assert_eq!(out.stdout, "file\ninner\nread-only\n", "{out}");
+    b.assert_clean(&id);
+}
+
+/// The runtime's trees are copies of host mounts: of a shared one, they would join its peer
+/// group and carry the container's own mounts back to the host. Both kinds (idmapped, and a
+/// source out of the mapped root's reach) come as slaves, as every mount init makes does.
+#[test]
+fn mounts_under_the_runtimes_trees_stay_in_the_container() {
+    let (mut b, _) = mapped_bundle(&[]);
+    let fs_dir = b.dir().join("sharedfs");
+    fs::create_dir(&fs_dir).unwrap();
+    let mount = |args: &[&str]| {
+        let status = std::process::Command::new("mount").args(args).status();
+        assert!(status.unwrap().success(), "mount {args:?}");
+    };
+    let at = fs_dir.to_str().unwrap();
+    mount(&["-t", "tmpfs", "tmpfs", at]);
+    mount(&["--make-shared", at]);
+    for sub in ["locked/dir/sub", "open/sub"] {
+        fs::create_dir_all(fs_dir.join(sub)).unwrap();
+    }
+    fs::set_permissions(fs_dir.join("locked"), fs::Permissions::from_mode(0o700)).unwrap();
+    fs::create_dir(b.rootfs().join("dir")).unwrap();
+    fs::create_dir(b.rootfs().join("idm")).unwrap();
+    b.mount("/dir", "bind", &format!("{at}/locked/dir"), &["rbind"]);
+    b.mount("/idm", "bind", &format!("{at}/open"), &["rbind", "idmap"]);
+    for set in ["bounding", "effective", "permitted"] {
+        b.push(
+            &format!("process.capabilities.{set}"),
+            json!("CAP_SYS_ADMIN"),
+        );
+    }
+    b.sh("mount -t tmpfs none /dir/sub && mount -t tmpfs none /idm/sub && echo mounted");
+    let id = b.id();
+    let out = b.run(&id).assert_ok();
+    assert_eq!(out.stdout, "mounted\n", "{out}");
+    let leaked: Vec<_> = mounts_under(&fs_dir).into_iter().skip(1).collect();
+    assert!(
+        leaked.is_empty(),
+        "container mounts reached the host: {leaked:?}"
+    );
+    let umount = std::process::Command::new("umount").arg(at).status();
+    assert!(umount.unwrap().success());
     b.assert_clean(&id);
 }

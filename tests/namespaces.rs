@@ -66,6 +66,37 @@ fn the_payload_is_pid_1() {
     assert_eq!(line(&bundle.run_once().assert_ok()), "1");
 }
 
+/// Without a mount namespace of its own (runc runs such a spec) the payload is chrooted into
+/// the rootfs in the host's; masking there would hide host paths, so a spec with masked or
+/// read-only paths is refused. The /proc the spec asks for lands on the host: the test takes it
+/// off, and nothing else of the container may be left there (runc 1.1.5 leaves a bind of the
+/// rootfs onto itself, so this test fails on it there only).
+#[test]
+fn without_a_mount_namespace_the_payload_is_chrooted_in_the_hosts() {
+    let mut bundle = Bundle::writable();
+    fs::write(bundle.rootfs().join("marker"), "in the rootfs").unwrap();
+    bundle.set("linux.namespaces", json!([{"type": "pid"}]));
+    bundle.remove("hostname");
+    let proc = json!([{"destination": "/proc", "type": "proc", "source": "proc"}]);
+    bundle.set("mounts", proc);
+    bundle.sh("readlink /proc/self/ns/mnt; cat /marker");
+    let id = bundle.id();
+    let out = bundle.run(&id);
+    let refused = "unable to restrict sys entries without a private MNT namespace";
+    assert_eq!(out.assert_fails_naming(refused).stderr.lines().count(), 1);
+    bundle.assert_clean(&id);
+    bundle.set("linux.maskedPaths", json!([]));
+    bundle.set("linux.readonlyPaths", json!([]));
+    let out = bundle.run(&id);
+    let _ = std::process::Command::new("umount")
+        .arg(bundle.rootfs().join("proc"))
+        .status();
+    let out = out.assert_ok();
+    let seen: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(seen, [host_ns("mnt").as_str(), "in the rootfs"]);
+    bundle.assert_clean(&id);
+}
+
 #[test]
 fn a_new_network_namespace_has_only_loopback() {
     let mut bundle = Bundle::new();

@@ -415,6 +415,29 @@ fn no_pivot_still_confines_the_payload() {
     bundle.assert_clean(&id);
 }
 
+/// Under --no-pivot the host's procfs stays in the container's mount namespace beneath the
+/// chroot; were it left whole, a user namespace made inside could mount a fresh, unmasked
+/// procfs (runc's no_pivot.bats). CAP_SETFCAP lets unshare map root.
+#[test]
+fn no_pivot_leaves_no_host_procfs_to_mount_a_fresh_one_from() {
+    let mut bundle = Bundle::new();
+    for set in ["bounding", "effective", "permitted"] {
+        bundle.push(&format!("process.capabilities.{set}"), json!("CAP_SETFCAP"));
+    }
+    let script = "mount -t proc none /proc && echo mounted";
+    bundle.set(
+        "process.args",
+        json!(["unshare", "-mrpf", "sh", "-c", script]),
+    );
+    bundle.write();
+    let id = bundle.id();
+    let out = husk(&["run", "--no-pivot", "--bundle", bundle.dir_str(), &id]);
+    assert!(!out.stdout.contains("mounted"), "{out}");
+    out.assert_code(1)
+        .assert_fails_naming("mount: permission denied");
+    bundle.assert_clean(&id);
+}
+
 #[test]
 fn a_device_node_outside_the_allow_list_cannot_be_opened() {
     let mut bundle = Bundle::writable();

@@ -2,23 +2,13 @@
 
 use crate::process::error::ProcessError;
 use crate::process::{lsm, validate};
-use crate::spec::{FieldError, NamespaceType, Spec};
+use crate::spec::{FieldError, Spec};
 
 pub fn check(spec: &Spec) -> Result<(), FieldError> {
     let linux = spec
         .linux
         .as_ref()
         .ok_or_else(|| FieldError::new("linux", "missing: husk runs Linux containers"))?;
-    if !linux
-        .namespaces
-        .iter()
-        .any(|n| n.kind == NamespaceType::Mount)
-    {
-        return Err(FieldError::new(
-            "linux.namespaces",
-            "a mount namespace is required",
-        ));
-    }
     let process = spec
         .process
         .as_ref()

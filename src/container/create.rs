@@ -130,7 +130,9 @@ fn build(
     super::system::delegate(&spec, &cgroup)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
     super::netdev::move_all(&linux.net_devices, pid)?;
-    let trees = idmapped::trees(&spec, &bundle, pid, exe)?;
+    let (tree_at, trees): (Vec<u32>, Vec<_>) = idmapped::trees(&spec, &bundle, pid, exe)?
+        .into_iter()
+        .unzip();
     crate::log::debug(|| {
         format!(
             "{}: init is pid {pid} (husk init was {})",
@@ -167,6 +169,7 @@ fn build(
         no_new_keyring: opts.no_new_keyring,
         rootless_euid: !crate::sys::ids::is_root(),
         filter: filter.is_some(),
+        trees: tree_at,
     };
     let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     child.finish(

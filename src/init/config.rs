@@ -33,6 +33,9 @@ pub struct InitConfig {
     pub rootless_euid: bool,
     /// A `Filter` frame follows with linux.seccomp, compiled by the runtime.
     pub filter: bool,
+    /// The `mounts` entries whose mount the runtime made on the host's side; one fd each
+    /// follows, in this order.
+    pub trees: Vec<u32>,
 }
 
 /// An extra process in a running container: its namespaces already hold the root filesystem,

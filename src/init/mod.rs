@@ -161,7 +161,7 @@ fn init(
     if let Some(label) = mount_label.filter(|l| !l.is_empty()) {
         lsm::set_mount_label(label)?;
     }
-    rootfs::prepare(spec, &cfg.rootfs, idmapped_trees(chan, spec)?)?;
+    let real_rootfs = rootfs::prepare(spec, &cfg.rootfs, host_trees(chan, spec, &cfg.trees)?)?;
     if needs_runtime_hooks(spec) {
         chan.send(Frame::Hooks, &[])?;
         chan.expect(Frame::HooksDone)?;
@@ -179,7 +179,7 @@ fn init(
         creating.as_bytes(),
         in_rootfs,
     )?;
-    rootfs::pivot(&cfg.rootfs, cfg.no_pivot)?;
+    rootfs::pivot(spec, &real_rootfs, cfg.no_pivot)?;
     let process = spec.process.clone().unwrap_or_default();
     match cfg.console_fd {
         Some(sock) => {
@@ -227,12 +227,25 @@ fn init(
     Err(exec::exec(prepared).into())
 }
 
-/// The runtime sends the idmapped mounts right after the config, one per entry that asks.
-fn idmapped_trees(chan: &Channel, spec: &Spec) -> Result<Vec<std::os::fd::OwnedFd>, InitError> {
-    match spec.mounts.iter().filter(|m| m.idmap().is_some()).count() {
-        0 => Ok(Vec::new()),
-        n => fd::recv_fds(&chan.0, n).map_err(|e| InitError::Io("receive idmapped mounts", e)),
+/// The mounts the runtime made on the host's side follow the config, one per entry `which`
+/// names; the result has a slot per `mounts` entry.
+fn host_trees(
+    chan: &Channel,
+    spec: &Spec,
+    which: &[u32],
+) -> Result<Vec<Option<OwnedFd>>, InitError> {
+    let mut trees: Vec<Option<OwnedFd>> = spec.mounts.iter().map(|_| None).collect();
+    if which.is_empty() {
+        return Ok(trees);
     }
+    let fds = fd::recv_fds(&chan.0, which.len())
+        .map_err(|e| InitError::Io("receive the runtime's mounts", e))?;
+    for (&i, fd) in which.iter().zip(fds) {
+        if let Some(slot) = trees.get_mut(i as usize) {
+            *slot = Some(fd);
+        }
+    }
+    Ok(trees)
 }
 
 fn needs_runtime_hooks(spec: &Spec) -> bool {

@@ -9,13 +9,17 @@ use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
 impl Mounter<'_> {
-    /// `trees` are the idmapped mounts the runtime made, in the order of their entries.
-    pub fn mount_all(&self, mounts: &[Mount], trees: Vec<OwnedFd>) -> Result<(), RootfsError> {
+    /// `trees` has, entry by entry, the mount the runtime made on the host's side, if any.
+    pub fn mount_all(
+        &self,
+        mounts: &[Mount],
+        trees: Vec<Option<OwnedFd>>,
+    ) -> Result<(), RootfsError> {
         let mut trees = trees.into_iter();
-        mounts.iter().enumerate().try_for_each(|(i, m)| {
-            let tree = m.idmap().and_then(|_| trees.next());
-            self.mount_entry(i, m, tree)
-        })
+        mounts
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, m)| self.mount_entry(i, m, trees.next().flatten()))
     }
 
     fn mount_entry(

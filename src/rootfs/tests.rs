@@ -2,7 +2,7 @@
 //! prepare/pivot/finalize run for real against a throwaway rootfs without touching the host.
 
 use super::{finalize, pivot, prepare};
-use crate::spec::{Device, Linux, Mount, Root, Spec};
+use crate::spec::{Device, Linux, Mount, Namespace, NamespaceType, Root, Spec};
 use crate::sys::{child, mount};
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -49,7 +49,12 @@ fn mnt(dest: &str, kind: &str, source: &str, options: &[&str]) -> Mount {
     }
 }
 
-fn spec(mounts: Vec<Mount>, linux: Linux) -> Spec {
+/// Every test here runs in a mount namespace of its own, as its spec says.
+fn spec(mounts: Vec<Mount>, mut linux: Linux) -> Spec {
+    linux.namespaces.push(Namespace {
+        kind: NamespaceType::Mount,
+        path: None,
+    });
     Spec {
         mounts,
         linux: Some(linux),
@@ -211,7 +216,7 @@ fn prepare_pivot_finalize_builds_a_hardened_root() {
             format!("ro bind write gave {ro:?}"),
         )?;
 
-        pivot(&root, false).map_err(err("pivot"))?;
+        pivot(&spec, &root, false).map_err(err("pivot"))?;
         let cwd = std::env::current_dir().map_err(err("getcwd"))?;
         ensure(cwd == Path::new("/"), "cwd is not / after pivot")?;
         ensure(Path::new("/bin/busybox").exists(), "rootfs is not /")?;
@@ -300,7 +305,7 @@ fn forged_dev_null_is_refused_for_masking() {
     let root = b.root.clone();
     isolated(move || {
         prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
-        pivot(&root, false).map_err(err("pivot"))?;
+        pivot(&spec, &root, false).map_err(err("pivot"))?;
         match finalize(&spec) {
             Ok(()) => Err("finalize accepted a regular file as /dev/null".into()),
             Err(e) => ensure(e.to_string().contains("1:3"), format!("unclear error: {e}")),
@@ -319,7 +324,7 @@ fn non_procfs_over_proc_makes_sysctl_fail() {
     let root = b.root.clone();
     isolated(move || {
         prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
-        pivot(&root, true).map_err(err("pivot without pivot_root"))?;
+        pivot(&spec, &root, true).map_err(err("pivot without pivot_root"))?;
         let tmpfs = Some("tmpfs");
         mount::mount(None, Path::new("/proc"), tmpfs, 0, None).map_err(err("fake /proc"))?;
         std::fs::create_dir_all("/proc/sys/kernel").map_err(err("mkdir"))?;
@@ -376,7 +381,7 @@ fn shared_rootfs_propagation_still_pivots() {
     let root = b.root.clone();
     isolated(move || {
         prepare(&spec, &root, Vec::new()).map_err(err("prepare"))?;
-        pivot(&root, false).map_err(err("pivot"))?;
+        pivot(&spec, &root, false).map_err(err("pivot"))?;
         finalize(&spec).map_err(err("finalize"))?;
         let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(err("mountinfo"))?;
         let top = info.lines().find(|l| l.split(' ').nth(4) == Some("/"));

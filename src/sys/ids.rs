@@ -17,6 +17,23 @@ pub fn is_root() -> bool {
     effective_uid() == 0
 }
 
+/// Runs `f` with this thread's filesystem ids set to `uid` and `gid`: its path lookups are
+/// checked as for a process of those ids, without root's capabilities over files.
+pub fn with_fs_ids<T>(uid: u32, gid: u32, f: impl FnOnce() -> T) -> T {
+    // SAFETY: setfsgid and setfsuid take plain integers, change only this thread's
+    // credentials and return the previous id.
+    let (old_gid, old_uid) = unsafe { (libc::setfsgid(gid), libc::setfsuid(uid)) };
+    let out = f();
+    // SAFETY: as above, putting the previous ids back.
+    unsafe {
+        (
+            libc::setfsuid(old_uid as u32),
+            libc::setfsgid(old_gid as u32),
+        )
+    };
+    out
+}
+
 /// Whether this process is in a user namespace other than the initial one, whose uid_map
 /// alone maps every id onto itself.
 pub fn in_user_namespace() -> bool {
