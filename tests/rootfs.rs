@@ -438,6 +438,23 @@ fn no_pivot_leaves_no_host_procfs_to_mount_a_fresh_one_from() {
     bundle.assert_clean(&id);
 }
 
+/// runc refuses a private root under --no-pivot: it would hold the host's mounts, under the
+/// chroot, cut off from the host's unmounts.
+#[test]
+fn no_pivot_refuses_a_private_rootfs_propagation() {
+    for propagation in ["private", "rprivate"] {
+        let mut bundle = Bundle::new();
+        bundle.set("linux.rootfsPropagation", json!(propagation));
+        bundle.write();
+        let id = bundle.id();
+        let out = husk(&["run", "--no-pivot", "--bundle", bundle.dir_str(), &id]);
+        let out = out
+            .assert_fails_naming("rootfsPropagation of [r]private is not safe without pivot_root");
+        assert_eq!(out.stderr.lines().count(), 1, "{out}");
+        bundle.assert_clean(&id);
+    }
+}
+
 #[test]
 fn a_device_node_outside_the_allow_list_cannot_be_opened() {
     let mut bundle = Bundle::writable();

@@ -54,6 +54,19 @@ impl Plan {
 /// What the command's options and the system-container mode make of the checked config. The
 /// state dir does not exist yet: what goes in it is named here and made by create.
 fn options(spec: &mut Spec, opts: &CreateOptions) -> Result<(), ContainerError> {
+    let propagation = spec
+        .linux
+        .as_ref()
+        .and_then(|l| l.rootfs_propagation.as_deref());
+    // A private root under --no-pivot would keep the host's mounts under the chroot, cut off
+    // from their unmounts on the host.
+    if opts.no_pivot && matches!(propagation, Some("private" | "rprivate")) {
+        return Err(FieldError::new(
+            "linux.rootfsPropagation",
+            "rootfsPropagation of [r]private is not safe without pivot_root",
+        )
+        .into());
+    }
     let state = opts.root.join(&opts.id);
     if system::wanted(spec, opts.system) {
         system::convert(spec, &state)?;
