@@ -5,7 +5,7 @@ use crate::spec::{Linux, NamespaceType, Spec};
 use nsexec::BootstrapSpec;
 
 pub fn message(spec: &Spec) -> BootstrapSpec {
-    let linux = spec.linux.clone().unwrap_or_default();
+    let linux = spec.linux();
     let mut b = BootstrapSpec {
         clone_flags: 0,
         ns_paths: Vec::new(),
@@ -20,7 +20,7 @@ pub fn message(spec: &Spec) -> BootstrapSpec {
         }
     }
     if b.clone_flags & libc::CLONE_NEWTIME as u32 != 0 && !linux.time_offsets.is_empty() {
-        b.timens_offsets = Some(timens_offsets(&linux));
+        b.timens_offsets = Some(timens_offsets(linux));
     }
     b
 }

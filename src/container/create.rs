@@ -6,7 +6,7 @@ use super::statedir::saved::{proc_start, Saved};
 use super::statedir::StateDir;
 use super::{bootstrap, console, devices, hooks, idmapped, notify, Container, ContainerError};
 use crate::cgroups::{Cgroup, Placement};
-use crate::init::config::{InitConfig, Launch};
+use crate::init::config::{InitConfig, Sent};
 use crate::launch::spawn::Child;
 use crate::spec::{self, FieldError, Seccomp, Spec, State, Status};
 use crate::sys::fd;
@@ -104,7 +104,7 @@ fn build(
     } = plan;
     let passed = opts.listen_fds.max(0) + opts.preserve_fds;
     let dir = undo.dir.as_ref().expect("state dir lives until disarmed");
-    let linux = spec.linux.clone().unwrap_or_default();
+    let linux = spec.linux();
     let rootless = opts.rootless_cgroups();
     make_fifo(&dir.fifo())?;
     let fifo = fd::open_path(&dir.fifo()).map_err(|e| ContainerError::io("open", dir.fifo(), e))?;
@@ -120,7 +120,7 @@ fn build(
     let cgroup = place(
         placement,
         child.first,
-        &linux,
+        linux,
         rootless,
         (dir, &undo.planned),
         &mut undo.cgroup,
@@ -128,7 +128,7 @@ fn build(
     crate::log::debug(|| format!("{}: cgroup {:?}", opts.id, cgroup.dirs));
     super::affinity::reset(child.first);
     super::system::delegate(&spec, &cgroup)?;
-    let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(&linux))?;
+    let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(linux))?;
     super::netdev::move_all(&linux.net_devices, pid)?;
     let (tree_at, trees): (Vec<u32>, Vec<_>) = idmapped::trees(&spec, &bundle, pid, exe)?
         .into_iter()
@@ -146,7 +146,7 @@ fn build(
             std::io::ErrorKind::NotFound.into(),
         )
     })?;
-    let saved = Saved {
+    let mut saved = Saved {
         id: opts.id.clone(),
         pid,
         start_time,
@@ -157,11 +157,13 @@ fn build(
         cgroup,
         config: spec,
     };
-    let cfg = InitConfig {
-        spec: for_init(&saved.config),
-        rootfs: saved.rootfs.clone(),
-        bundle: saved.bundle.clone(),
-        hook_states: [Status::Creating, Status::Created].map(|s| hook_state(&saved, s, pid)),
+    let hook_states = [Status::Creating, Status::Created].map(|s| hook_state(&saved, s, pid));
+    let (rootfs, bundle) = (saved.rootfs.clone(), saved.bundle.clone());
+    let config = for_init(&mut saved.config, |spec| InitConfig {
+        spec,
+        rootfs,
+        bundle,
+        hook_states,
         fifo_fd: child.fifo_fd.expect("spawned with the exec fifo"),
         preserve_fds: passed,
         console_fd: child.console_fd,
@@ -170,10 +172,10 @@ fn build(
         rootless_euid: !crate::sys::ids::is_root(),
         filter: filter.is_some(),
         trees: tree_at,
-    };
+    });
     let seccomp = saved.config.linux.as_ref().and_then(|l| l.seccomp.as_ref());
     child.finish(
-        &Launch::Init(Box::new(cfg)),
+        &config,
         filter.as_ref(),
         &trees,
         || hooks::runtime(&saved),
@@ -195,17 +197,22 @@ fn hook_state(saved: &Saved, status: Status, pid: libc::pid_t) -> String {
     String::from_utf8_lossy(&spec::to_json(&state)).into_owned()
 }
 
-/// What init reads of the config. The seccomp program follows compiled, and the resources
-/// and annotations are the runtime's business: init is not sent them to parse again (an
-/// engine's default seccomp profile is most of a config's bytes).
-fn for_init(spec: &Spec) -> Spec {
-    let mut spec = spec.clone();
-    spec.annotations.clear();
-    if let Some(linux) = spec.linux.as_mut() {
-        linux.seccomp = None;
-        linux.resources = None;
+/// Init's configuration as sent, over what init reads of the config. The seccomp program
+/// follows compiled, and the resources and annotations are the runtime's business: they are
+/// taken out while the message is written, so init does not parse them again (an engine's
+/// default seccomp profile is most of a config's bytes).
+fn for_init(spec: &mut Spec, cfg: impl FnOnce(&Spec) -> InitConfig<&Spec>) -> Vec<u8> {
+    let annotations = std::mem::take(&mut spec.annotations);
+    let linux = spec
+        .linux
+        .as_mut()
+        .map(|l| (l.seccomp.take(), l.resources.take()));
+    let message = spec::to_json(&Sent::Init(cfg(spec)));
+    spec.annotations = annotations;
+    if let (Some(l), Some((seccomp, resources))) = (spec.linux.as_mut(), linux) {
+        (l.seccomp, l.resources) = (seccomp, resources);
     }
-    spec
+    message
 }
 
 /// Makes the cgroup with `pid` in it (recorded in `dir`'s footprint and in `made`, for the
@@ -218,7 +225,7 @@ pub(super) fn place(
     (dir, planned): (&StateDir, &Footprint),
     made: &mut Option<Cgroup>,
 ) -> Result<Cgroup, ContainerError> {
-    let resources = linux.resources.clone().unwrap_or_default();
+    let resources = linux.resources();
     // Device rules need CAP_SYS_ADMIN on the host; runc skips them when rootless too.
     let rules = match rootless {
         true => Vec::new(),
@@ -235,7 +242,7 @@ pub(super) fn place(
             cgroup
         }
         Placement::Systemd { scope, v2 } => {
-            let cgroup = scope.place(pid, v2, &resources, &rules)?;
+            let cgroup = scope.place(pid, v2, resources, &rules)?;
             made.insert(cgroup).clone()
         }
     };
@@ -244,7 +251,7 @@ pub(super) fn place(
     if made != *planned {
         dir.record(&made)?;
     }
-    cgroup.apply(&resources)?;
+    cgroup.apply(resources)?;
     if !rootless && !cgroup.apply_devices(&rules)? {
         crate::log::warn("linux.resources.devices: no devices cgroup and no cgroup2 mount; device rules are not enforced");
     }

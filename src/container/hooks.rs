@@ -4,8 +4,8 @@ use super::statedir::saved::Saved;
 use crate::process::hooks::{self, HookError, Setting};
 use crate::spec::{Hooks, Status};
 
-fn of(saved: &Saved) -> Hooks {
-    saved.config.hooks.clone().unwrap_or_default()
+fn of(saved: &Saved) -> &Hooks {
+    saved.config.hooks()
 }
 
 /// The runtime's hooks start in the bundle, as runc's do (it changes into the bundle), so

@@ -30,7 +30,7 @@ impl Plan {
         super::check::check(&spec).map_err(|e| e.in_file(&file))?;
         options(&mut spec, opts)?;
         let system = system::wanted(&spec, opts.system);
-        let linux = spec.linux.clone().unwrap_or_default();
+        let linux = spec.linux();
         let rootless = opts.rootless_cgroups();
         let placement = Placement::new(
             linux.cgroups_path.as_deref(),
@@ -39,7 +39,7 @@ impl Plan {
             rootless,
             &spec.annotations,
         )?;
-        placement.check(&linux.resources.unwrap_or_default())?;
+        placement.check(linux.resources())?;
         let filter = compile(linux.seccomp.as_ref()).map_err(|e| e.in_file(&file))?;
         Ok(Plan {
             bundle,

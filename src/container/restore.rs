@@ -50,13 +50,13 @@ pub fn restore(opts: &RestoreOptions) -> Result<Container, ContainerError> {
     let root = RootMount::new(&spec::rootfs_path(&spec, &bundle), &opts.create.id)?;
     let swrk =
         Swrk::start(&binary, &namespaces.fds(), true).map_err(|e| ContainerError::Criu(e, None))?;
-    let linux = spec.linux.clone().unwrap_or_default();
+    let linux = spec.linux();
     let rootless = opts.create.rootless.unwrap_or(!crate::sys::ids::is_root());
     let dir = undo.dir.as_ref().expect("armed");
     let cgroup = place(
         placement,
         swrk.pid,
-        &linux,
+        linux,
         rootless,
         (dir, &undo.planned),
         &mut undo.cgroup,

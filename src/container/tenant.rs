@@ -4,7 +4,7 @@
 
 use super::statedir::saved::Saved;
 use super::{affinity, bootstrap, console, foreground, Container, ContainerError};
-use crate::init::config::{Launch, TenantConfig};
+use crate::init::config::{Sent, TenantConfig};
 use crate::launch::spawn::Child;
 use crate::spec::{Process, Status};
 use crate::sys::{fd, signal, wait};
@@ -116,7 +116,7 @@ impl TenantBuilder {
 
     /// Starts the process and returns its pid once it has exec'd.
     fn launch(&self, foreground: Option<OwnedFd>) -> Result<libc::pid_t, ContainerError> {
-        let saved = self.target()?;
+        let mut saved = self.target()?;
         let console = console::socket(
             self.process.terminal,
             self.console_socket.as_deref(),
@@ -136,11 +136,11 @@ impl TenantBuilder {
             Some(sub) => saved.cgroup.sub(sub)?.add(child.first)?,
             None => saved.cgroup.add(child.first)?,
         }
-        let mut linux = saved.config.linux.clone().unwrap_or_default();
+        let linux = saved.config.linux();
         let filter = super::plan::compile(linux.seccomp.as_ref())
             .map_err(|e| e.in_file(&saved.bundle.join("config.json")))?;
         let pid = child.bootstrap(
-            &bootstrap::join(saved.pid, &linux, self.process.oom_score_adj),
+            &bootstrap::join(saved.pid, linux, self.process.oom_score_adj),
             None,
         )?;
         affinity::settle(pid, process)?;
@@ -151,17 +151,19 @@ impl TenantBuilder {
         }
         let state = saved.state(Status::Running);
         // The tenant installs the compiled filter and never reads the profile or the resources.
+        let mut linux = saved.config.linux.take().unwrap_or_default();
         let seccomp = linux.seccomp.take();
         linux.resources = None;
         let tenant = TenantConfig {
-            process: self.process.clone(),
-            linux,
+            process: &self.process,
+            linux: &linux,
             preserve_fds: self.preserve_fds,
             console_fd: child.console_fd,
             filter: filter.is_some(),
             rootless_euid: !crate::sys::ids::is_root(),
         };
-        child.hand_over(&Launch::Tenant(Box::new(tenant)), filter.as_ref(), |fd| {
+        let config = crate::spec::to_json(&Sent::Tenant(tenant));
+        child.hand_over(&config, filter.as_ref(), |fd| {
             super::create::hand_listener(seccomp.as_ref(), pid, &state, fd)
         })?;
         undo.0 = None;

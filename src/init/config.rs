@@ -6,15 +6,22 @@ use serde::{Deserialize, Serialize};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub enum Launch {
     Init(Box<InitConfig>),
     Tenant(Box<TenantConfig>),
 }
 
+/// What the runtime sends: `Launch` over borrowed parts of the container's config.
+#[derive(Serialize)]
+pub enum Sent<'a> {
+    Init(InitConfig<&'a Spec>),
+    Tenant(TenantConfig<&'a Process, &'a Linux>),
+}
+
 #[derive(Debug, Serialize, Deserialize)]
-pub struct InitConfig {
-    pub spec: Spec,
+pub struct InitConfig<S = Spec> {
+    pub spec: S,
     /// The root filesystem's absolute host path.
     pub rootfs: PathBuf,
     /// Relative mount sources are relative to it, as in runc.
@@ -40,12 +47,12 @@ pub struct InitConfig {
 
 /// An extra process in a running container: its namespaces already hold the root filesystem,
 /// hostname and mounts, so only the process's own credentials and limits remain to apply.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TenantConfig {
-    pub process: Process,
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TenantConfig<P = Process, L = Linux> {
+    pub process: P,
     /// The container's `linux` section without its seccomp profile and resources: a tenant
     /// shares init's personality and NUMA memory policy.
-    pub linux: Linux,
+    pub linux: L,
     /// A `Filter` frame follows with the container's seccomp program, which binds every
     /// process in it.
     pub filter: bool,

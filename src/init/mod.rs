@@ -150,10 +150,11 @@ fn hand_listener(chan: &Channel, fd: OwnedFd) -> io::Result<()> {
 
 fn init(
     chan: &Channel,
-    cfg: InitConfig,
+    mut cfg: InitConfig,
     program: Option<Program>,
     fifo: &mut Option<std::fs::File>,
 ) -> Result<Infallible, InitError> {
+    let process = cfg.spec.process.take().unwrap_or_default();
     let spec = &cfg.spec;
     // Relative mount sources are relative to the bundle, as in runc.
     std::env::set_current_dir(&cfg.bundle).map_err(|e| InitError::Io("chdir to the bundle", e))?;
@@ -166,7 +167,7 @@ fn init(
         chan.send(Frame::Hooks, &[])?;
         chan.expect(Frame::HooksDone)?;
     }
-    let hooks = spec.hooks.clone().unwrap_or_default();
+    let hooks = spec.hooks();
     // runc's init changes into the rootfs right before these, still outside it.
     let in_rootfs = Setting {
         cwd: Some(&cfg.rootfs),
@@ -180,7 +181,6 @@ fn init(
         in_rootfs,
     )?;
     rootfs::pivot(spec, &real_rootfs, cfg.no_pivot)?;
-    let process = spec.process.clone().unwrap_or_default();
     match cfg.console_fd {
         Some(sock) => {
             let pty = terminal(sock, &process)?;

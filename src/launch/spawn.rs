@@ -174,13 +174,13 @@ impl Child {
     /// (idmapped mounts) follow the configuration.
     pub fn finish<H: fmt::Display, L: fmt::Display>(
         &self,
-        cfg: &impl serde::Serialize,
+        config: &[u8],
         filter: Option<&Program>,
         trees: &[OwnedFd],
         mut on_hooks: impl FnMut() -> Result<(), H>,
         mut on_listener: impl FnMut(OwnedFd) -> Result<(), L>,
     ) -> Result<(), SpawnError> {
-        self.configure(cfg, filter)?;
+        self.configure(config, filter)?;
         if !trees.is_empty() {
             let fds: Vec<RawFd> = trees.iter().map(|t| t.as_raw_fd()).collect();
             fd::send_fds(&self.chan.0, &fds, &[0])
@@ -210,11 +210,11 @@ impl Child {
     /// `on_listener` takes a seccomp listener.
     pub fn hand_over<L: fmt::Display>(
         &self,
-        cfg: &impl serde::Serialize,
+        config: &[u8],
         filter: Option<&Program>,
         mut on_listener: impl FnMut(OwnedFd) -> Result<(), L>,
     ) -> Result<(), SpawnError> {
-        self.configure(cfg, filter)?;
+        self.configure(config, filter)?;
         loop {
             match self.chan.recv() {
                 Err(ChannelError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -232,12 +232,8 @@ impl Child {
 
     /// The configuration, and the seccomp program when there is one (the configuration says
     /// so), so that the child only installs what the runtime checked and compiled.
-    fn configure(
-        &self,
-        cfg: &impl serde::Serialize,
-        filter: Option<&Program>,
-    ) -> Result<(), SpawnError> {
-        self.chan.send_json(Frame::Config, cfg)?;
+    fn configure(&self, config: &[u8], filter: Option<&Program>) -> Result<(), SpawnError> {
+        self.chan.send(Frame::Config, config)?;
         if let Some(program) = filter {
             self.chan.send(Frame::Filter, &program.to_wire())?;
         }

@@ -29,6 +29,27 @@ pub struct Spec {
     pub linux: Option<Linux>,
 }
 
+impl Spec {
+    /// The config's hooks, or none.
+    pub fn hooks(&self) -> &Hooks {
+        static NONE: Hooks = Hooks {
+            prestart: Vec::new(),
+            create_runtime: Vec::new(),
+            create_container: Vec::new(),
+            start_container: Vec::new(),
+            poststart: Vec::new(),
+            poststop: Vec::new(),
+        };
+        self.hooks.as_ref().unwrap_or(&NONE)
+    }
+
+    /// The config's linux section, or an empty one: read where it is, never copied.
+    pub fn linux(&self) -> &Linux {
+        static EMPTY: std::sync::LazyLock<Linux> = std::sync::LazyLock::new(Linux::default);
+        self.linux.as_ref().unwrap_or(&EMPTY)
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Process {

@@ -47,6 +47,14 @@ pub struct Linux {
     pub net_devices: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+impl Linux {
+    /// The section's resources, or none at all: read where they are, never copied.
+    pub fn resources(&self) -> &Resources {
+        static NONE: std::sync::LazyLock<Resources> = std::sync::LazyLock::new(Resources::default);
+        self.resources.as_ref().unwrap_or(&NONE)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NamespaceType {
