@@ -10,8 +10,8 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
-/// The InitConfig carries config.json about twice (the spec, and its annotations again in the
-/// state): the largest config husk reads still fits; more is a broken peer.
+/// The InitConfig carries config.json at most once and its annotations twice more (in the
+/// hooks' states): the largest config husk reads still fits; more is a broken peer.
 const MAX_FRAME: usize = 4 * crate::spec::MAX_CONFIG as usize;
 
 #[derive(Debug)]
