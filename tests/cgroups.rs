@@ -263,7 +263,8 @@ fn events_stats_is_one_json_line_with_runcs_fields() {
     let mut bundle = Bundle::new();
     bundle
         .set("linux.resources.memory.limit", json!(50 << 20))
-        .set("linux.resources.pids.limit", json!(20));
+        .set("linux.resources.pids.limit", json!(20))
+        .set("linux.resources.cpu", json!({"cpus": "0-1", "mems": "0"}));
     let id = running(&mut bundle, "sleep 100");
     let out = husk(&["events", "--stats", &id]).assert_ok();
     assert_eq!(out.stdout.lines().count(), 1, "{out}");
@@ -279,6 +280,8 @@ fn events_stats_is_one_json_line_with_runcs_fields() {
     assert!(d["cpu"]["usage"]["total"].as_u64().unwrap() > 0, "{out}");
     assert!(d["cpu"]["usage"]["percpu"].is_array(), "{out}");
     assert!(d["blkio"].is_object() && d["hugetlb"].is_object(), "{out}");
+    assert_eq!(d["cpuset"]["cpus"], json!([0, 1]), "{out}");
+    assert_eq!(d["cpuset"]["mems"], json!([0]), "{out}");
     finish(&bundle, &id);
 }
 
