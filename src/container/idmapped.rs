@@ -32,7 +32,7 @@ pub fn trees(
         let userns = match m.idmap() {
             Some(_) if m.uid_mappings.is_empty() => Some(open_userns(init)?),
             Some(_) => Some(own_userns(exe, m)?),
-            None if is_bind(m) && !reachable(&source, mapped_root) => None,
+            None if m.is_bind() && !reachable(&source, mapped_root) => None,
             None => continue,
         };
         let tree = make_tree(m, &source, userns.as_ref()).map_err(|e| {
@@ -95,10 +95,6 @@ fn reachable(source: &Path, (uid, gid): (Option<u32>, Option<u32>)) -> bool {
     failed.and_then(|e| e.raw_os_error()) != Some(libc::EACCES)
 }
 
-fn is_bind(m: &Mount) -> bool {
-    m.kind.as_deref() == Some("bind") || m.options.iter().any(|o| o == "bind" || o == "rbind")
-}
-
 fn open_userns(pid: libc::pid_t) -> Result<OwnedFd, ContainerError> {
     let path = format!("/proc/{pid}/ns/user");
     fs::openat(None, Path::new(&path), libc::O_RDONLY, 0)
@@ -124,7 +120,7 @@ pub fn check(spec: &Spec, linux: &Linux) -> Result<(), FieldError> {
         .iter()
         .any(|n| n.kind == NamespaceType::User && n.path.is_none());
     for (i, m) in spec.mounts.iter().enumerate() {
-        let bind = is_bind(m);
+        let bind = m.is_bind();
         let own = (m.uid_mappings.is_empty(), m.gid_mappings.is_empty());
         let why = match m.idmap() {
             None => continue,

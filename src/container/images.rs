@@ -143,10 +143,8 @@ pub(super) fn external_mounts(
         out.push((key.display().to_string(), val.display().to_string()));
     };
     for m in &spec.mounts {
-        let bind = m.kind.as_deref() == Some("bind")
-            || m.options.iter().any(|o| o == "bind" || o == "rbind");
         match m.kind.as_deref() {
-            _ if bind => add(&m.destination, m.source.as_deref().unwrap_or(Path::new(""))),
+            _ if m.is_bind() => add(&m.destination, m.source.as_deref().unwrap_or(Path::new(""))),
             Some("cgroup") if !own_cgroupns && !cgroup.is_v2() => {
                 for (name, dir) in cgroup.v1_dirs()? {
                     add(&m.destination.join(name), &dir);

@@ -43,10 +43,7 @@ pub fn dev_is_bind(mounts: &[Mount]) -> bool {
     mounts
         .iter()
         .find(|m| resolve::clean(&m.destination) == Path::new("dev"))
-        .is_some_and(|m| {
-            m.kind.as_deref() == Some("bind")
-                || m.options.iter().any(|o| o == "bind" || o == "rbind")
-        })
+        .is_some_and(Mount::is_bind)
 }
 
 pub struct Devices<'a> {

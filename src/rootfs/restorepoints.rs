@@ -36,9 +36,7 @@ pub fn restore_points(spec: &Spec, rootfs: &Path) -> Result<(), (PathBuf, io::Er
 }
 
 fn bind_source(m: &Mount) -> Option<&Path> {
-    let bind =
-        m.kind.as_deref() == Some("bind") || m.options.iter().any(|o| o == "bind" || o == "rbind");
-    m.source.as_deref().filter(|_| bind)
+    m.source.as_deref().filter(|_| m.is_bind())
 }
 
 fn under_tmpfs(dest: &Path, spec: &Spec) -> bool {

@@ -198,6 +198,12 @@ impl Mount {
         let mapped = !self.uid_mappings.is_empty() || !self.gid_mappings.is_empty();
         (mapped || has("idmap") || has("ridmap")).then(|| has("ridmap"))
     }
+
+    /// Whether the mount binds its source (type `bind`, or a `bind`/`rbind` option).
+    pub fn is_bind(&self) -> bool {
+        self.kind.as_deref() == Some("bind")
+            || self.options.iter().any(|o| o == "bind" || o == "rbind")
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
