@@ -52,7 +52,8 @@ fn write_header(msg: &mut [u8]) {
     msg[4..6].copy_from_slice(&INIT_MSG.to_ne_bytes());
 }
 
-fn push_attr(msg: &mut Vec<u8>, ty: u16, payload: &[u8]) {
+/// Appends one netlink attribute (header, payload, padding to 4 bytes) to `msg`.
+pub fn push_attr(msg: &mut Vec<u8>, ty: u16, payload: &[u8]) {
     let len = u16::try_from(NLA_HDRLEN + payload.len())
         .unwrap_or_else(|_| panic!("attribute {ty} payload of {} bytes", payload.len()));
     msg.extend_from_slice(&len.to_ne_bytes());

@@ -35,5 +35,5 @@ mod userns;
 
 pub use ctor::init_socket;
 pub use decode::{decode, Bootstrap, DecodeError, NsPath};
-pub use encode::{encode, BootstrapSpec};
+pub use encode::{encode, push_attr, BootstrapSpec};
 pub use frame::{read_exact, read_frame, read_header, write_frame};

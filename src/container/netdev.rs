@@ -146,11 +146,7 @@ impl Msg {
     }
 
     fn attr(mut self, kind: u16, data: &[u8]) -> Msg {
-        let len = 4 + data.len() as u16;
-        self.0.extend_from_slice(&len.to_ne_bytes());
-        self.0.extend_from_slice(&kind.to_ne_bytes());
-        self.0.extend_from_slice(data);
-        self.0.resize((self.0.len() + 3) & !3, 0);
+        nsexec::push_attr(&mut self.0, kind, data);
         self.sized()
     }
 
