@@ -308,6 +308,37 @@ fn a_net_device_stays_in_a_joined_namespace_after_the_container() {
     assert!(host_has_link(&veth.0));
 }
 
+fn host_link_is_up(name: &str) -> bool {
+    let flags = std::fs::read_to_string(format!("/sys/class/net/{name}/flags")).unwrap();
+    u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).unwrap() & 1 == 1
+}
+
+#[test]
+fn a_net_device_the_kernel_will_not_move_stays_up_on_the_host() {
+    let veth = Veth::new("u");
+    ip(&["link", "set", &veth.0, "up"]);
+    ip(&["addr", "add", "169.254.169.78/32", "dev", &veth.0]);
+    // The container's namespace has its own lo; a 16-byte name passes runc's check (IFNAMSIZ)
+    // but not the kernel's.
+    for new in ["lo", "hk0123456789abcd"] {
+        let mut bundle = Bundle::new();
+        bundle
+            .set("linux.netDevices", json!({ &veth.0: {"name": new} }))
+            .sh("true");
+        let id = bundle.id();
+        let out = bundle.create(&id);
+        out.assert_fails_naming("move it into the container");
+        bundle.assert_clean(&id);
+        assert!(host_has_link(&veth.0), "{new}: the device is gone");
+        assert!(host_link_is_up(&veth.0), "{new}: the device was left down");
+        let addresses = ip(&["-o", "addr", "show", "dev", &veth.0]);
+        assert!(
+            addresses.contains("169.254.169.78/32"),
+            "{new}: {addresses}"
+        );
+    }
+}
+
 #[test]
 fn bad_net_devices_are_refused_naming_the_device() {
     let mut bundle = Bundle::new();

@@ -46,24 +46,64 @@ pub fn move_all(
 fn move_one(name: &str, new: &str, pid: libc::pid_t) -> Result<(), String> {
     let index = if_index(name).map_err(why("link not found on the host"))?;
     let host = route_socket().map_err(why("netlink socket"))?;
-    call(&host, link(index, IFF_UP, 0)).map_err(why("set link down"))?;
-    let addresses = global_addresses(&host, index).map_err(why("list its addresses"))?;
+    let home = File::open("/proc/thread-self/ns/net").map_err(why("open the host namespace"))?;
     let ns =
         File::open(format!("/proc/{pid}/ns/net")).map_err(why("open the network namespace"))?;
-    let moved = link(index, 0, 0)
-        .attr(IFLA_IFNAME, &[new.as_bytes(), &[0]].concat())
-        .attr(IFLA_NET_NS_FD, &(ns.as_raw_fd() as u32).to_ne_bytes());
-    call(&host, moved).map_err(why("move it into the container"))?;
-    let back = File::open("/proc/thread-self/ns/net").map_err(why("open the host namespace"))?;
-    enter_net(&ns).map_err(why("enter the network namespace"))?;
-    let inside = set_up_inside(new, &addresses);
-    enter_net(&back).map_err(why("return to the host namespace"))?;
-    inside
+    let addresses = global_addresses(&host, index).map_err(why("list its addresses"))?;
+    let was_up = is_up(name);
+    call(&host, link(index, IFF_UP, 0)).map_err(why("set link down"))?;
+    // The kernel moves the link before it renames it, so a refused name can leave the link
+    // in the container under its host name.
+    let (inside, result) = match call(&host, relink(index, new, &ns)) {
+        Err(e) if if_index(name).is_ok_and(|i| i == index) => {
+            (None, Err(format!("move it into the container: {e}")))
+        }
+        Err(e) => (Some(name), Err(format!("move it into the container: {e}"))),
+        Ok(()) => (
+            Some(new),
+            within(&ns, &home, || set_up(new, &addresses, true)),
+        ),
+    };
+    if result.is_err() {
+        // A virtual link would die with the container's namespace: give it back as it was.
+        let restored = match inside {
+            Some(inside) => give_back(&ns, &home, inside, name).map(|()| &addresses[..]),
+            None => Ok(&[][..]),
+        };
+        if let Ok(addresses) = restored {
+            let _ = set_up(name, addresses, was_up);
+        }
+    }
+    result
 }
 
-/// Inside the container's namespace: the addresses back, then the link up.
-fn set_up_inside(name: &str, addresses: &[Vec<u8>]) -> Result<(), String> {
-    let index = if_index(name).map_err(why("link not found in the container"))?;
+/// Runs `f` in the network namespace `ns`, then returns to `home`.
+fn within<T>(ns: &File, home: &File, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    enter_net(ns).map_err(why("enter the network namespace"))?;
+    let result = f();
+    enter_net(home).map_err(why("return to the host namespace"))?;
+    result
+}
+
+/// Moves link `inside` of namespace `ns` back to `home` as `name`.
+fn give_back(ns: &File, home: &File, inside: &str, name: &str) -> Result<(), String> {
+    within(ns, home, || {
+        let sock = route_socket().map_err(why("netlink socket"))?;
+        let index = if_index(inside).map_err(why("link not found in the container"))?;
+        call(&sock, relink(index, name, home)).map_err(why("move it back"))
+    })
+}
+
+/// Whether host link `name` is administratively up, from sysfs's view of the host namespace.
+fn is_up(name: &str) -> bool {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/flags")).is_ok_and(|f| {
+        u32::from_str_radix(f.trim().trim_start_matches("0x"), 16).is_ok_and(|f| f & IFF_UP != 0)
+    })
+}
+
+/// In the calling thread's namespace: the addresses back, then the link up if `up`.
+fn set_up(name: &str, addresses: &[Vec<u8>], up: bool) -> Result<(), String> {
+    let index = if_index(name).map_err(why("link not found"))?;
     let sock = route_socket().map_err(why("netlink socket"))?;
     for a in addresses {
         let (head, addr) = a.split_at(4);
@@ -74,7 +114,10 @@ fn set_up_inside(name: &str, addresses: &[Vec<u8>]) -> Result<(), String> {
             .attr(IFA_ADDRESS, addr);
         call(&sock, msg).map_err(why("set up an address"))?;
     }
-    call(&sock, link(index, IFF_UP, IFF_UP)).map_err(why("set link up"))
+    match up {
+        true => call(&sock, link(index, IFF_UP, IFF_UP)).map_err(why("set link up")),
+        false => Ok(()),
+    }
 }
 
 /// The permanent addresses of global scope on interface `index`, each as its ifaddrmsg's
@@ -131,6 +174,13 @@ fn link(index: i32, change: u32, flags: u32) -> Msg {
         body.extend_from_slice(&v.to_ne_bytes());
     }
     Msg::new(RTM_NEWLINK, 0, &body)
+}
+
+/// An RTM_NEWLINK request that moves interface `index` into namespace `ns` as `name`.
+fn relink(index: i32, name: &str, ns: &File) -> Msg {
+    link(index, 0, 0)
+        .attr(IFLA_IFNAME, &[name.as_bytes(), &[0]].concat())
+        .attr(IFLA_NET_NS_FD, &(ns.as_raw_fd() as u32).to_ne_bytes())
 }
 
 /// One netlink request: the header, a fixed body, then attributes.
