@@ -22,7 +22,7 @@ impl Cgroup {
     }
 
     fn freezer(&self) -> Result<Freezer, CgroupError> {
-        if let Some(dir) = self.dirs.iter().find(|d| d.join("freezer.state").exists()) {
+        if let Some(dir) = self.dir_with("freezer.state") {
             return Ok(Freezer {
                 dir: dir.clone(),
                 control: "freezer.state",

@@ -13,6 +13,8 @@ pub struct Hierarchy {
     pub own: PathBuf,
     /// A cgroup2 mount: the unified hierarchy, alone or beside v1 ones (hybrid).
     pub v2: bool,
+    /// The v1 controllers mounted here (`cpu`, `cpuacct`), none for cgroup2.
+    pub controllers: Vec<String>,
 }
 
 impl Hierarchy {
@@ -73,6 +75,11 @@ impl Layout {
                     mountpoint: m.mount_point.clone(),
                     own: own.path.clone(),
                     v2: controllers.is_empty(),
+                    controllers: controllers
+                        .iter()
+                        .filter(|c| !c.starts_with("name="))
+                        .map(|c| c.to_string())
+                        .collect(),
                 });
             }
         }

@@ -34,6 +34,11 @@ pub struct Cgroup {
     /// The directory in the cgroup2 hierarchy, if one is mounted.
     #[serde(default)]
     pub unified: Option<PathBuf>,
+    /// The v1 controllers of each of `dirs` (`cpu,cpuacct`; empty for cgroup2), so that a
+    /// control file is found without a look into every hierarchy. A record made before they
+    /// were kept has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controllers: Vec<String>,
     /// The systemd unit that holds the cgroup (`--systemd-cgroup`), stopped on destroy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<systemd::Unit>,
@@ -104,10 +109,16 @@ impl Cgroup {
         let rel = path::container_path(cgroups_path, id)?;
         let dirs = layout.hierarchies.iter().map(|h| h.dir_for(&rel)).collect();
         let unified = layout.hierarchies.iter().find(|h| h.v2);
+        let controllers = layout
+            .hierarchies
+            .iter()
+            .map(|h| h.controllers.join(","))
+            .collect();
         Ok(Cgroup {
             dirs,
             created: Vec::new(),
             unified: unified.map(|h| h.dir_for(&rel)),
+            controllers,
             unit: None,
         })
     }
@@ -124,7 +135,7 @@ impl Cgroup {
 
     /// `update`'s request `new`, with swap lifted along with memory where swap is accounted.
     pub fn lift_swap_with_memory(&self, new: Resources) -> Resources {
-        let has = |file: &str| self.dirs.iter().any(|d| d.join(file).exists());
+        let has = |file: &str| self.dir_with(file).is_some();
         resources::lift_swap_with_memory(&new, self.is_v2(), has).unwrap_or(new)
     }
 
@@ -142,7 +153,7 @@ impl Cgroup {
     }
 
     fn write(&self, w: &resources::Write) -> Result<(), CgroupError> {
-        let Some(dir) = self.dirs.iter().find(|d| d.join(&w.file).exists()) else {
+        let Some(dir) = self.dir_with(&w.file) else {
             return Err(CgroupError::Invalid(
                 w.field,
                 format!("no cgroup of the container has {}: its controller is not mounted or not enabled", w.file),
@@ -160,6 +171,25 @@ impl Cgroup {
                     format!("write {:?} to {}: {e}", w.value, path.display()),
                 )
             })
+    }
+
+    /// The directory that has control file `file`: its controller's (named by the file's
+    /// first part) where that is known and has it, else the first that has it.
+    fn dir_with(&self, file: &str) -> Option<&PathBuf> {
+        let has = |d: &&PathBuf| d.join(file).exists();
+        (self
+            .dir_of(file.split('.').next().unwrap_or(file))
+            .filter(has))
+        .or_else(|| self.dirs.iter().find(has))
+    }
+
+    /// The directory of v1 controller `name`, where the record knows it.
+    fn dir_of(&self, name: &str) -> Option<&PathBuf> {
+        let known = self.controllers.len() == self.dirs.len();
+        let mut pairs = self.dirs.iter().zip(&self.controllers).filter(|_| known);
+        pairs
+            .find(|(_, c)| c.split(',').any(|c| c == name))
+            .map(|(d, _)| d)
     }
 
     /// Creates every directory that does not exist yet. An existing one must be empty (as runc
@@ -186,7 +216,12 @@ impl Cgroup {
                         self.created.pop();
                         let _ = fs::remove_dir(&dir);
                     }
-                    self.dirs.retain(|d| *d != dir);
+                    if let Some(i) = self.dirs.iter().position(|d| *d == dir) {
+                        self.dirs.remove(i);
+                        if i < self.controllers.len() {
+                            self.controllers.remove(i);
+                        }
+                    }
                     if self.unified.as_ref() == Some(&dir) {
                         self.unified = None;
                     }
@@ -251,24 +286,21 @@ impl Cgroup {
         if self.unified.as_deref() == Some(dir) {
             return Ok(());
         }
+        if self.controllers.len() == self.dirs.len()
+            && self.dir_of("cpuset").map(|d| &**d) != Some(dir)
+        {
+            return Ok(());
+        }
         cpuset::inherit(dir).map_err(|e| CgroupError::io("fill cpuset of", dir, e))
     }
 
-    /// Applies device rules in every v1 devices hierarchy, or else as an eBPF program on the
+    /// Applies device rules in the v1 devices hierarchy, or else as an eBPF program on the
     /// cgroup2 directory; false if there is neither.
     pub fn apply_devices(&self, rules: &[crate::spec::DeviceRule]) -> Result<bool, CgroupError> {
-        let mut applied = false;
-        for dir in self
-            .dirs
-            .iter()
-            .filter(|d| d.join("devices.allow").exists())
-        {
-            devices::apply_v1(dir, rules)?;
-            applied = true;
-        }
-        match &self.unified {
-            Some(dir) if !applied => bpf::apply(dir, rules).map(|()| true),
-            _ => Ok(applied),
+        match (self.dir_with("devices.allow"), &self.unified) {
+            (Some(dir), _) => devices::apply_v1(dir, rules).map(|()| true),
+            (None, Some(dir)) => bpf::apply(dir, rules).map(|()| true),
+            (None, None) => Ok(false),
         }
     }
 
@@ -310,6 +342,7 @@ impl Cgroup {
                 dirs,
                 created: Vec::new(),
                 unified: self.unified.as_ref().map(|d| d.join(&below)),
+                controllers: self.controllers.clone(),
                 unit: None,
             }),
         }
@@ -426,8 +459,12 @@ fn enable_controllers(dir: &Path) {
     }
 }
 
-/// A payload may have made cgroups below its own: the kernel removes only leaves.
+/// A payload may have made cgroups below its own: the kernel removes only leaves. Usually
+/// there are none, and the first rmdir is all it takes.
 fn remove_tree(dir: &Path, deadline: Instant) -> Result<(), CgroupError> {
+    if fs::remove_dir(dir).is_ok() {
+        return Ok(());
+    }
     if let Ok(entries) = fs::read_dir(dir) {
         for entry in entries.flatten() {
             if entry.file_type().is_ok_and(|t| t.is_dir()) {

@@ -284,3 +284,25 @@ fn a_sub_cgroup_is_joined_lexically_and_never_above() {
     assert_eq!(below("../../x"), None);
     assert_eq!(below("a/../../x"), None);
 }
+
+#[test]
+fn a_control_file_is_found_in_its_controllers_directory_or_else_by_looking() {
+    let file = "memory.limit_in_bytes";
+    let (first, memory) = (scratch("ctl-a", &[file]), scratch("ctl-b", &[file]));
+    let mut cg = Cgroup {
+        dirs: vec![first.clone(), memory.clone()],
+        controllers: vec!["cpu,cpuacct".into(), "memory".into()],
+        ..Default::default()
+    };
+    assert_eq!(cg.dir_with(file), Some(&memory));
+    assert_eq!(cg.dir_with("cpuacct.usage"), None);
+    fs::remove_file(memory.join(file)).unwrap();
+    assert_eq!(cg.dir_with(file), Some(&first), "the recorded one lacks it");
+    fs::write(memory.join(file), "").unwrap();
+    // A record written before the controllers were kept.
+    cg.controllers.clear();
+    assert_eq!(cg.dir_with(file), Some(&first));
+    for d in [first, memory] {
+        fs::remove_dir_all(d).unwrap();
+    }
+}

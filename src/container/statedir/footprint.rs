@@ -43,6 +43,10 @@ impl Footprint {
             planned.created.append(&mut missing);
         }
         planned.unified = cgroup.unified.clone().filter(|u| planned.dirs.contains(u));
+        planned.controllers = (cgroup.dirs.iter().zip(&cgroup.controllers))
+            .filter(|(d, _)| planned.dirs.contains(d))
+            .map(|(_, c)| c.clone())
+            .collect();
         Footprint { cgroup: planned }
     }
 
