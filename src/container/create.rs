@@ -157,7 +157,12 @@ fn build(
         cgroup,
         config: spec,
     };
-    let hook_states = [Status::Creating, Status::Created].map(|s| hook_state(&saved, s, pid));
+    let hooks = saved.config.hooks();
+    let hooked = !hooks.create_container.is_empty() || !hooks.start_container.is_empty();
+    let hook_states = [Status::Creating, Status::Created].map(|s| match hooked {
+        true => hook_state(&saved, s, pid),
+        false => String::new(),
+    });
     let (rootfs, bundle) = (saved.rootfs.clone(), saved.bundle.clone());
     let config = for_init(&mut saved.config, |spec| InitConfig {
         spec,

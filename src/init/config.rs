@@ -27,7 +27,8 @@ pub struct InitConfig<S = Spec> {
     /// Relative mount sources are relative to it, as in runc.
     pub bundle: PathBuf,
     /// The state JSON the createContainer and the startContainer hooks get on stdin (status
-    /// creating, then created): made by the runtime, which knows init's host pid.
+    /// creating, then created): made by the runtime, which knows init's host pid; empty when
+    /// there are no such hooks.
     pub hook_states: [String; 2],
     /// O_PATH fd of the exec fifo, opened for writing once `start` reads it.
     pub fifo_fd: RawFd,
