@@ -27,7 +27,11 @@ pub fn configured(value: Option<&str>) -> Result<Option<c_ulong>, RootfsError> {
 pub fn prepare_root(flags: Option<c_ulong>, rootfs: &Path) -> Result<(), RootfsError> {
     let flags = flags.unwrap_or(libc::MS_SLAVE | libc::MS_REC);
     mount(None, Path::new("/"), None, flags, None).context(|| "set propagation of /")?;
-    make_parent_private(rootfs)?;
+    // A recursive slave, private or unbindable `/` leaves no mount shared to look for.
+    let unshared = libc::MS_SLAVE | libc::MS_PRIVATE | libc::MS_UNBINDABLE;
+    if flags & libc::MS_REC == 0 || flags & unshared == 0 {
+        make_parent_private(rootfs)?;
+    }
     mount(
         Some(rootfs),
         rootfs,
