@@ -107,25 +107,29 @@ fn run_dying_of_a_signal_exits_128_plus_n() {
     assert_eq!(run_and_kill(Some("KILL")), 128 + libc::SIGKILL);
 }
 
-#[test]
-fn create_parks_init_until_start() {
+/// A created container whose payload touches the returned marker once started, then sleeps.
+fn created_sleeper() -> (Bundle, String, std::path::PathBuf) {
     let mut bundle = Bundle::new();
-    let shared = bundle.share();
+    let started = bundle.share().join("started");
     bundle.sh("touch /shared/started; sleep 1000");
     let id = bundle.id();
     bundle.create(&id).assert_ok();
+    (bundle, id, started)
+}
+
+#[test]
+fn create_parks_init_until_start() {
+    let (bundle, id, started) = created_sleeper();
 
     let created = state(&id);
     assert_eq!(created["status"], "created");
     let pid = created["pid"].as_i64().expect("pid");
     assert!(pid > 0, "created container has pid {pid}");
     assert!(Path::new(&format!("/proc/{pid}")).exists());
-    assert!(!shared.join("started").exists(), "payload ran before start");
+    assert!(!started.exists(), "payload ran before start");
 
     husk(&["start", &id]).assert_ok();
-    assert!(wait_for(Duration::from_secs(10), || shared
-        .join("started")
-        .exists()));
+    assert!(wait_for(Duration::from_secs(10), || started.exists()));
     let running = state(&id);
     assert_eq!(running["status"], "running");
     assert_eq!(running["pid"], created["pid"]);
@@ -620,4 +624,35 @@ fn output_into_a_closed_pipe_is_not_a_crash() {
         Some(0),
         "husk died writing to a closed pipe: {status}"
     );
+}
+
+/// Takes out of the record of container `id` what the previous release did not write: each
+/// cgroup directory's controllers, in state.json and footprint.json.
+fn as_previous_release_wrote(id: &str) {
+    for file in ["state.json", "footprint.json"] {
+        let path = state_root().join(id).join(file);
+        let mut record: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        let cgroup = record["cgroup"].as_object_mut().unwrap();
+        assert!(cgroup.remove("controllers").is_some(), "{file}: {cgroup:?}");
+        fs::write(&path, record.to_string()).unwrap();
+    }
+}
+
+#[test]
+fn a_container_recorded_by_the_previous_release_is_paused_started_killed_and_deleted() {
+    let (bundle, id, started) = created_sleeper();
+    as_previous_release_wrote(&id);
+    husk(&["start", &id]).assert_ok();
+    assert!(wait_for(Duration::from_secs(10), || started.exists()));
+    husk(&["pause", &id]).assert_ok();
+    assert_eq!(state(&id)["status"], "paused");
+    husk(&["resume", &id]).assert_ok();
+    assert_eq!(state(&id)["status"], "running");
+    husk(&["update", "--pids-limit", "50", &id]).assert_ok();
+    let limit = husk(&["exec", &id, "cat", "/sys/fs/cgroup/pids/pids.max"]);
+    assert_eq!(limit.assert_ok().stdout.trim(), "50");
+    husk(&["kill", &id, "KILL"]).assert_ok();
+    wait_status(&id, "stopped");
+    husk(&["delete", &id]).assert_ok();
+    bundle.assert_clean(&id);
 }
