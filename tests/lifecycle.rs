@@ -626,6 +626,16 @@ fn output_into_a_closed_pipe_is_not_a_crash() {
     );
 }
 
+#[test]
+fn a_parked_init_is_named_for_ps() {
+    let (bundle, id, _) = created_sleeper();
+    let pid = state(&id)["pid"].as_i64().expect("pid");
+    let comm = fs::read_to_string(format!("/proc/{pid}/comm"));
+    husk(&["delete", "--force", &id]).assert_ok();
+    bundle.assert_clean(&id);
+    assert_eq!(comm.unwrap(), "husk init\n");
+}
+
 /// Takes out of the record of container `id` what the previous release did not write: each
 /// cgroup directory's controllers, in state.json and footprint.json.
 fn as_previous_release_wrote(id: &str) {

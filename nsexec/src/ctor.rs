@@ -77,6 +77,7 @@ fn run(sock: RawFd) -> Result<(), ()> {
 
 fn lock_down(sock: RawFd) -> Result<(), Fail<'static>> {
     sys::set_dumpable(false).map_err(Fail::sys("prctl PR_SET_DUMPABLE", Subject::Id(0)))?;
+    sys::set_name(c"husk init");
     let shown = Subject::Id(sock as u32);
     sys::set_cloexec(sock).map_err(Fail::sys("fcntl FD_CLOEXEC on init socket", shown))
 }

@@ -55,6 +55,13 @@ pub fn set_dumpable(dumpable: bool) -> Result<(), Errno> {
     check(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, arg, 0, 0, 0) }).map(drop)
 }
 
+/// Names the calling thread, as ps shows it until the payload's execve: init is exec'd
+/// through /proc/self/fd/N, which would name it "N".
+pub fn set_name(name: &CStr) {
+    // SAFETY: name is NUL-terminated and outlives the call; the kernel copies 16 bytes at most.
+    unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr(), 0, 0, 0) };
+}
+
 /// Makes the calling process the reaper of its orphaned descendants.
 pub fn set_child_subreaper() -> Result<(), Errno> {
     // SAFETY: PR_SET_CHILD_SUBREAPER takes a plain integer and touches no memory.
