@@ -281,15 +281,36 @@ fn oom_score_adj_may_rise_but_not_fall() {
 
 /// A rootless engine (podman) runs the runtime as root of its own user namespace, with a config
 /// that asks for none: mknod is refused there too, so the device nodes are bound from the host.
-#[test]
-fn a_runtime_in_an_engines_user_namespace_binds_the_device_nodes() {
+/// A bundle for a runtime that is root of a user namespace mapping root alone, as a rootless
+/// engine's is: gid 5 (tty) is not mapped there.
+fn engine_bundle() -> Bundle {
     let mut b = Bundle::new();
-    // gid 5 (tty) is not mapped in a namespace that maps root alone.
     for m in b.config["mounts"].as_array_mut().unwrap() {
         if let Some(opts) = m.get_mut("options").and_then(|o| o.as_array_mut()) {
             opts.retain(|o| !o.as_str().unwrap_or("").starts_with("gid="));
         }
     }
+    b
+}
+
+/// The runtime as a rootless engine runs it: root of its own user namespace (and, with
+/// `mount`, of its own mount namespace too), with the test's state root.
+fn in_engine_namespaces(mount: bool, args: &[&str]) -> Out {
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.arg("--user").arg("--map-root-user");
+    if mount {
+        cmd.arg("--mount");
+    }
+    cmd.arg(runtime())
+        .arg("--root")
+        .arg(state_root())
+        .args(args);
+    run_captured(cmd, None)
+}
+
+#[test]
+fn a_runtime_in_an_engines_user_namespace_binds_the_device_nodes() {
+    let mut b = engine_bundle();
     b.set(
         "process.args",
         json!([
@@ -300,12 +321,34 @@ fn a_runtime_in_an_engines_user_namespace_binds_the_device_nodes() {
     );
     b.write();
     let id = b.id();
-    let mut cmd = std::process::Command::new("unshare");
-    cmd.arg("--user").arg("--map-root-user").arg(runtime());
-    cmd.arg("--root").arg(state_root());
-    cmd.args(["run", "--bundle", b.dir_str(), &id]);
-    let out = run_captured(cmd, None);
+    let out = in_engine_namespaces(false, &["run", "--bundle", b.dir_str(), &id]);
     assert!(out.success(), "{out}");
     assert_eq!(out.stdout.trim(), "character special file 1:3", "{out}");
     b.assert_clean(&id);
+}
+
+/// There too init starts from the read-only overlayfs view of the binary, not a memfd copy:
+/// the view's spare layer is the state root, which the kernel takes where it refuses /dev for
+/// its locked mounts (and logs each refusal).
+#[test]
+fn a_runtime_in_an_engines_namespaces_starts_init_from_the_read_only_view() {
+    let mut b = engine_bundle();
+    b.set("process.args", json!(["sleep", "1000"]));
+    b.write();
+    let id = b.id();
+    let out = in_engine_namespaces(true, &["create", "--bundle", b.dir_str(), &id]);
+    assert!(out.success(), "{out}");
+    let exe = format!("/proc/{}/exe", state(&id)["pid"]);
+    let (target, write) = (
+        fs::read_link(&exe),
+        fs::OpenOptions::new().write(true).open(&exe),
+    );
+    husk(&["delete", "--force", &id]).assert_ok();
+    b.assert_clean(&id);
+    let target = target.unwrap();
+    assert!(
+        !target.to_string_lossy().starts_with("/memfd:"),
+        "{target:?}"
+    );
+    assert!(write.is_err(), "{exe} opened for writing");
 }

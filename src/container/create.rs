@@ -112,11 +112,12 @@ fn build(
         .binary
         .as_deref()
         .unwrap_or(Path::new("/proc/self/exe"));
+    let husk = (exe, opts.root.as_path());
     // Spawned first, since a systemd unit is made with its first process; it waits for the
     // bootstrap, so it runs nothing before its cgroup and limits are in place.
     let child = undo
         .child
-        .insert(Child::spawn(exe, passed, Some(&fifo), console.as_ref())?);
+        .insert(Child::spawn(husk, passed, Some(&fifo), console.as_ref())?);
     let cgroup = place(
         placement,
         child.first,
@@ -130,7 +131,7 @@ fn build(
     super::system::delegate(&spec, &cgroup)?;
     let pid = child.bootstrap(&bootstrap::message(&spec), bootstrap::id_maps(linux))?;
     super::netdev::move_all(&linux.net_devices, pid)?;
-    let (tree_at, trees): (Vec<u32>, Vec<_>) = idmapped::trees(&spec, &bundle, pid, exe)?
+    let (tree_at, trees): (Vec<u32>, Vec<_>) = idmapped::trees(&spec, &bundle, pid, husk)?
         .into_iter()
         .unzip();
     crate::log::debug(|| {

@@ -13,12 +13,13 @@ use std::path::Path;
 
 /// One detached tree per mount entry that needs one, with the entry's index, in entry order:
 /// idmapped through init's user namespace or one made with the mount's own mappings, or a
-/// plain bind of a source init could not open.
+/// plain bind of a source init could not open. `husk` is what a helper init is started from
+/// (the binary and the state root, as for `Child::spawn`).
 pub fn trees(
     spec: &Spec,
     bundle: &Path,
     init: libc::pid_t,
-    exe: &Path,
+    husk: (&Path, &Path),
 ) -> Result<Vec<(u32, OwnedFd)>, ContainerError> {
     let mut trees = Vec::new();
     let linux = spec.linux.as_ref();
@@ -31,7 +32,7 @@ pub fn trees(
         let source = bundle.join(m.source.as_deref().unwrap_or(Path::new("")));
         let userns = match m.idmap() {
             Some(_) if m.uid_mappings.is_empty() => Some(open_userns(init)?),
-            Some(_) => Some(own_userns(exe, m)?),
+            Some(_) => Some(own_userns(husk, m)?),
             None if m.is_bind() && !reachable(&source, mapped_root) => None,
             None => continue,
         };
@@ -102,8 +103,8 @@ fn open_userns(pid: libc::pid_t) -> Result<OwnedFd, ContainerError> {
 }
 
 /// A user namespace with the mount's own maps, made by a husk init that is killed again.
-fn own_userns(exe: &Path, m: &Mount) -> Result<OwnedFd, ContainerError> {
-    let mut child = Child::spawn(exe, 0, None, None)?;
+fn own_userns(husk: (&Path, &Path), m: &Mount) -> Result<OwnedFd, ContainerError> {
+    let mut child = Child::spawn(husk, 0, None, None)?;
     let ns = child.user_namespace(IdMaps {
         uids: &m.uid_mappings,
         gids: &m.gid_mappings,

@@ -124,7 +124,7 @@ impl TenantBuilder {
         )?;
         super::create::check_preserved_fds(self.preserve_fds)?;
         let mut undo = Undo(Some(Child::spawn(
-            &self.binary,
+            (&self.binary, &self.root),
             self.preserve_fds,
             None,
             console.as_ref(),

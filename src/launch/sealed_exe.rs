@@ -4,8 +4,8 @@
 //! The first choice is the binary seen through a private overlayfs with no upper layer: it is
 //! read-only for good (no remount can reach a detached mount), shares the binary's page cache
 //! and costs a handful of syscalls. A sealed memfd copy costs a copy of the whole binary per
-//! container and fresh pages to fault in, so it is only the fallback: rootless callers cannot
-//! make an overlayfs, and some filesystems cannot be its layers.
+//! container and fresh pages to fault in, so it is only the fallback: a caller without root
+//! cannot make an overlayfs, and some filesystems cannot be its layers.
 
 use crate::sys::{memfd, mount};
 use std::fs;
@@ -14,16 +14,18 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// overlayfs without an upper layer needs two lower ones. The binary's directory is on top, so
-/// nothing in this one can shadow the binary; it only has to exist on every host and not
-/// nest with the binary's directory (the overlay refuses that, and the fallback takes over).
-const SPARE_LAYER: &str = "/dev";
-
 /// An fd of the binary at `exe` (usually /proc/self/exe) that can be exec'd through
 /// /proc/self/fd and never written.
-pub fn open(exe: &Path) -> io::Result<OwnedFd> {
+///
+/// overlayfs without an upper layer needs two lower ones: the binary's directory on top, so
+/// that nothing below can shadow the binary, and `spare` under it, the runtime's state root.
+/// That one only has to exist, be writable by the caller alone, not nest with the binary's
+/// directory (else the fallback takes over) and have no mounts below it: in a user namespace
+/// (a rootless engine's runtime) the kernel refuses a layer with locked mounts below, as
+/// /dev has, and logs each refusal.
+pub fn open(exe: &Path, spare: &Path) -> io::Result<OwnedFd> {
     let real = real_path(exe);
-    match overlay_view(&real) {
+    match overlay_view(&real, spare) {
         Ok(fd) => Ok(fd),
         Err(e) => {
             crate::log::debug(|| {
@@ -41,12 +43,12 @@ fn real_path(exe: &Path) -> PathBuf {
         .unwrap_or_else(|_| exe.to_path_buf())
 }
 
-fn overlay_view(real: &Path) -> io::Result<OwnedFd> {
+fn overlay_view(real: &Path, spare: &Path) -> io::Result<OwnedFd> {
     let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
         return Err(io::ErrorKind::InvalidInput.into());
     };
     let ctx = mount::fs_open("overlay")?;
-    let lower = format!("{}:{SPARE_LAYER}", escape_layer(dir));
+    let lower = format!("{}:{}", escape_layer(dir), escape_layer(spare));
     mount::fs_config(ctx.as_fd(), "lowerdir", Some(&lower))?;
     // xino only matters to readdir and stat of merged dirs; left on it may warn in dmesg.
     let _ = mount::fs_config(ctx.as_fd(), "xino", Some("off"));

@@ -66,11 +66,12 @@ pub struct Child {
 
 impl Child {
     /// Starts `husk init` from a sealed view of the husk binary `exe` (/proc/self/exe when
-    /// husk is the running program). The child finds fds
+    /// husk is the running program) that takes `state_root` as its spare layer. The child
+    /// finds fds
     /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo if
     /// there is one (a tenant has none), then the console socket if there is one.
     pub fn spawn(
-        exe: &Path,
+        (exe, state_root): (&Path, &Path),
         preserve_fds: i32,
         fifo: Option<&OwnedFd>,
         console: Option<&OwnedFd>,
@@ -86,7 +87,8 @@ impl Child {
         let above =
             |f: &OwnedFd| fd::dup_above(f, console_fd + 1).map_err(|e| SpawnError::Io("dup", e));
         let exe = above(
-            &super::sealed_exe::open(exe).map_err(|e| SpawnError::Io("seal the husk binary", e))?,
+            &super::sealed_exe::open(exe, state_root)
+                .map_err(|e| SpawnError::Io("seal the husk binary", e))?,
         )?;
         let (ours, theirs) = fd::socketpair().map_err(|e| SpawnError::Io("socketpair", e))?;
         let theirs = above(&theirs)?;
