@@ -34,6 +34,38 @@ fn init_exe_cannot_be_written_to_reach_the_host_binary() {
     );
 }
 
+/// A binary kept above its state root (the kernel refuses overlay layers that nest) still
+/// starts init from the read-only view, with /dev as its spare layer, not from a memfd copy.
+#[test]
+fn a_binary_above_its_state_root_still_starts_init_from_the_read_only_view() {
+    let mut bundle = Bundle::new();
+    bundle.set("process.args", json!(["sleep", "1000"]));
+    bundle.write();
+    let bin = std::path::Path::new(bundle.dir_str()).join("bin");
+    fs::create_dir(&bin).unwrap();
+    fs::copy(runtime(), bin.join("husk")).unwrap();
+    let here = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(bin.join("husk"));
+        cmd.arg("--root").arg(bin.join("state")).args(args);
+        run_captured(cmd, None)
+    };
+    let id = bundle.id();
+    let created = here(&["create", "--bundle", bundle.dir_str(), &id]);
+    let state: serde_json::Value = serde_json::from_str(&here(&["state", &id]).stdout).unwrap();
+    let target = fs::read_link(format!("/proc/{}/exe", state["pid"]));
+    let deleted = here(&["delete", "--force", &id]);
+    assert!(
+        created.success() && deleted.success(),
+        "{created}\n{deleted}"
+    );
+    bundle.assert_clean(&id);
+    let target = target.unwrap();
+    assert!(
+        !target.to_string_lossy().starts_with("/memfd:"),
+        "{target:?}"
+    );
+}
+
 /// Mounts on the host's /dev or below, as this (the host's) mount namespace shows them.
 fn host_dev_mounts() -> Vec<String> {
     let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();

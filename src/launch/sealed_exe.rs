@@ -18,22 +18,31 @@ use std::path::{Path, PathBuf};
 /// /proc/self/fd and never written.
 ///
 /// overlayfs without an upper layer needs two lower ones: the binary's directory on top, so
-/// that nothing below can shadow the binary, and `spare` under it, the runtime's state root.
-/// That one only has to exist, be writable by the caller alone, not nest with the binary's
-/// directory (else the fallback takes over) and have no mounts below it: in a user namespace
-/// (a rootless engine's runtime) the kernel refuses a layer with locked mounts below, as
-/// /dev has, and logs each refusal.
+/// that nothing below can shadow the binary, and a spare one under it that only has to
+/// exist, be writable by the caller alone, not nest with the binary's directory and have no
+/// mounts below it. The state root `spare` comes first: in a user namespace (a rootless
+/// engine's runtime) the kernel refuses a layer with locked mounts below, as /dev has, and
+/// logs each refusal. /dev is the second choice, for a binary kept within the state root or
+/// above it.
 pub fn open(exe: &Path, spare: &Path) -> io::Result<OwnedFd> {
     let real = real_path(exe);
-    match overlay_view(&real, spare) {
-        Ok(fd) => Ok(fd),
-        Err(e) => {
-            crate::log::debug(|| {
-                format!("sealed exe: no overlayfs view of {real:?} ({e}): copying it into a memfd")
-            });
-            memfd::sealed_copy(exe)
+    let dir = real.parent().unwrap_or(Path::new("/"));
+    let mut why = io::Error::other("every spare layer nests with the binary's directory");
+    // A layer that nests with another is refused too, after the kernel has set up and torn
+    // down a whole overlay (about a millisecond) and logged it.
+    for layer in [spare, Path::new("/dev")] {
+        if layer.starts_with(dir) || dir.starts_with(layer) {
+            continue;
+        }
+        match overlay_view(&real, layer) {
+            Ok(fd) => return Ok(fd),
+            Err(e) => why = e,
         }
     }
+    crate::log::debug(|| {
+        format!("sealed exe: no overlayfs view of {real:?} ({why}): copying it into a memfd")
+    });
+    memfd::sealed_copy(exe)
 }
 
 /// /proc/self/exe names the running binary by a magic link; overlayfs needs its real path.
