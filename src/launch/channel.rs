@@ -3,7 +3,6 @@
 
 pub use nsexec::protocol::Frame;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::fmt;
 use std::io;
 use std::io::Write;
@@ -51,10 +50,6 @@ impl Channel {
     /// Bytes with no frame around them: the bootstrap message.
     pub fn send_raw(&self, bytes: &[u8]) -> Result<(), ChannelError> {
         (&self.0).write_all(bytes).map_err(ChannelError::Io)
-    }
-
-    pub fn send_json(&self, kind: Frame, value: &impl Serialize) -> Result<(), ChannelError> {
-        self.send(kind, &crate::spec::to_json(value))
     }
 
     /// An empty frame of `kind`, then `fd` (one byte with SCM_RIGHTS).

@@ -67,9 +67,8 @@ pub struct Child {
 impl Child {
     /// Starts `husk init` from a sealed view of the husk binary `exe` (/proc/self/exe when
     /// husk is the running program) that takes `state_root` as its spare layer. The child
-    /// finds fds
-    /// 3..3+preserve_fds as the caller left them, then the init socket, then the exec fifo if
-    /// there is one (a tenant has none), then the console socket if there is one.
+    /// finds fds 3..3+preserve_fds as the caller left them, then the init socket, then the
+    /// exec fifo if there is one (a tenant has none), then the console socket if there is one.
     pub fn spawn(
         (exe, state_root): (&Path, &Path),
         preserve_fds: i32,
