@@ -28,8 +28,7 @@ impl Plan {
         let mut spec = spec::load(&file)?;
         spec::validate(&spec, &bundle)?;
         super::check::check(&spec).map_err(|e| e.in_file(&file))?;
-        options(&mut spec, opts)?;
-        let system = system::wanted(&spec, opts.system);
+        let system = options(&mut spec, opts)?;
         let linux = spec.linux();
         let rootless = opts.rootless_cgroups();
         let placement = Placement::new(
@@ -51,9 +50,10 @@ impl Plan {
     }
 }
 
-/// What the command's options and the system-container mode make of the checked config. The
-/// state dir does not exist yet: what goes in it is named here and made by create.
-fn options(spec: &mut Spec, opts: &CreateOptions) -> Result<(), ContainerError> {
+/// What the command's options and the system-container mode make of the checked config;
+/// whether it is a system container's now. The state dir does not exist yet: what goes in it
+/// is named here and made by create.
+fn options(spec: &mut Spec, opts: &CreateOptions) -> Result<bool, ContainerError> {
     let propagation = spec
         .linux
         .as_ref()
@@ -68,7 +68,8 @@ fn options(spec: &mut Spec, opts: &CreateOptions) -> Result<(), ContainerError> 
         .into());
     }
     let state = opts.root.join(&opts.id);
-    if system::wanted(spec, opts.system) {
+    let system = system::wanted(spec, opts.system);
+    if system {
         system::convert(spec, &state)?;
     }
     if opts.notify_socket.is_some() {
@@ -79,7 +80,7 @@ fn options(spec: &mut Spec, opts: &CreateOptions) -> Result<(), ContainerError> 
         env.push(format!("LISTEN_FDS={}", opts.listen_fds));
         env.push("LISTEN_PID=1".into());
     }
-    Ok(())
+    Ok(system)
 }
 
 /// The container's seccomp profile as the program every process in it installs.
