@@ -350,5 +350,6 @@ fn a_runtime_in_an_engines_namespaces_starts_init_from_the_read_only_view() {
         !target.to_string_lossy().starts_with("/memfd:"),
         "{target:?}"
     );
-    assert!(write.is_err(), "{exe} opened for writing");
+    let e = write.expect_err("opened for writing");
+    assert_eq!(e.raw_os_error(), Some(libc::EROFS), "{exe}: {e}");
 }
